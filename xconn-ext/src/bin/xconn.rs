@@ -1,0 +1,2 @@
+//! The `xconn` command-line tool (placeholder until the CLI issue).
+fn main() {}

@@ -1,0 +1,1 @@
+//! An in-process fake of the Stream Connections API (work in progress).
