@@ -20,7 +20,9 @@
 //! # async fn demo() -> Result<(), xconn_sdk::Error<xconn_sdk::ByteStream>> {
 //! use xconn_sdk::types::{GetConnectionHistoryEndpointsItem, GetConnectionHistoryStatus};
 //!
-//! let client = xconn_sdk::Client::new("https://api.x.com");
+//! let token = std::env::var("X_BEARER_TOKEN").unwrap_or_default();
+//! let credentials = xconn_sdk::Credentials::bearer(&token).expect("a token is one header line");
+//! let client = xconn_sdk::Client::new("https://api.x.com", credentials);
 //! let page = client
 //!     .get_connection_history()
 //!     .status(GetConnectionHistoryStatus::All)
@@ -32,9 +34,9 @@
 //! # }
 //! ```
 //!
-//! Authentication is up to the `reqwest::Client` given to
-//! [`Client::new_with_client`]: set `Authorization: Bearer <token>` as a
-//! default header, marked sensitive.
+//! Authentication: the [`Credentials`] given to [`Client::new`] (or
+//! [`Client::new_with_client`]) are added to every request by the hook, as a
+//! header marked sensitive; they never appear in `Debug` output.
 
 #[allow(
     clippy::all,
@@ -49,14 +51,60 @@ mod generated {
 }
 
 pub use generated::*;
-pub use progenitor_client::{ClientHooks, OperationInfo};
+pub use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
-impl ClientHooks<()> for Client {
+/// How requests authenticate: X's app-only bearer token, or nothing.
+///
+/// Kept as a ready `Authorization` header value marked sensitive, so that
+/// neither this type's `Debug`, nor the generated `Client`'s, nor reqwest's
+/// logging shows the token.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    authorization: Option<reqwest::header::HeaderValue>,
+}
+
+impl Credentials {
+    /// Send `Authorization: Bearer <token>` with every request.
+    ///
+    /// Fails when the token cannot be a header value (a newline, say); the
+    /// error does not contain the token.
+    pub fn bearer(token: &str) -> Result<Self, reqwest::header::InvalidHeaderValue> {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
+        value.set_sensitive(true);
+        Ok(Self {
+            authorization: Some(value),
+        })
+    }
+
+    /// Send no `Authorization` header.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Whether a token is set.
+    pub fn is_set(&self) -> bool {
+        self.authorization.is_some()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = if self.is_set() { "Bearer <redacted>" } else { "none" };
+        f.debug_tuple("Credentials").field(&shown).finish()
+    }
+}
+
+impl ClientHooks<Credentials> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
+        if let Some(authorization) = &self.inner().authorization {
+            request
+                .headers_mut()
+                .insert(reqwest::header::AUTHORIZATION, authorization.clone());
+        }
         join_repeated_query_params(request.url_mut(), COMMA_SEPARATED_QUERY_PARAMS);
         Ok(())
     }
@@ -116,6 +164,16 @@ mod tests {
             ),
             "connection.fields=id,client_ip&endpoints=a,b&max_results=5"
         );
+    }
+
+    #[test]
+    fn credentials_debug_never_shows_the_token() {
+        let credentials = Credentials::bearer("s3cr3t-token").unwrap();
+        let client = Client::new("http://127.0.0.1:1", credentials.clone());
+        for shown in [format!("{credentials:?}"), format!("{client:?}")] {
+            assert!(!shown.contains("s3cr3t-token"), "{shown}");
+        }
+        assert!(Credentials::bearer("two\nlines").is_err());
     }
 
     #[test]
