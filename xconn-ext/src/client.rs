@@ -1,0 +1,396 @@
+//! The client people use: configuration, authentication, retries, tracing.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use xconn_sdk::{ByteStream, ResponseValue};
+
+use crate::error::Error;
+use crate::rate_limit::RateLimit;
+use crate::response::{Success, finish};
+use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+/// Environment variable read by [`Client::from_env`] for the token.
+pub const TOKEN_ENV: &str = "X_BEARER_TOKEN";
+/// Environment variable read by [`Client::from_env`] for the base URL.
+pub const BASE_URL_ENV: &str = "X_API_BASE_URL";
+/// The `User-Agent` sent unless configured otherwise.
+pub const USER_AGENT: &str = concat!("xconn/", env!("CARGO_PKG_VERSION"));
+
+/// A client of the Stream Connections API.
+///
+/// Cheap to clone (one `Arc`) and safe to share across tasks; clones share
+/// the connection pool. Build one with [`Client::builder`] or
+/// [`Client::from_env`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sdk: xconn_sdk::Client,
+    base_url: String,
+    retry: RetryPolicy,
+    sleep: SharedSleep,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Deliberately not the generated client: nothing token-bearing here.
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `X_BEARER_TOKEN` and, when set, `X_API_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().from_env().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The raw generated client, for anything this crate does not wrap.
+    pub fn sdk(&self) -> &xconn_sdk::Client {
+        &self.inner.sdk
+    }
+
+    /// Send one operation with retries, a per-attempt timeout and a span.
+    ///
+    /// `send` builds and sends the request from a clone of the generated
+    /// client each attempt (requests are rebuilt, never reused).
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        send: F,
+    ) -> Result<Success<T>, Error>
+    where
+        T: DeserializeOwned,
+        F: Fn(xconn_sdk::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, xconn_sdk::Error<ByteStream>>>,
+    {
+        let is_delete = method == "DELETE";
+        let timeout = self.inner.timeout;
+        let mut attempt = 1u32;
+        loop {
+            let span = tracing::info_span!(
+                "xconn.request",
+                method,
+                path,
+                attempt,
+                status = tracing::field::Empty,
+                rate_limit_remaining = tracing::field::Empty,
+            );
+            let sdk = self.inner.sdk.clone();
+            let outcome = async {
+                match tokio::time::timeout(timeout, async { finish(send(sdk).await).await }).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Timeout {
+                        elapsed: timeout,
+                        source: None,
+                    }),
+                }
+            }
+            .instrument(span.clone())
+            .await;
+
+            record_outcome(&span, &outcome);
+            let error = match outcome {
+                Ok(success) => return Ok(success),
+                Err(error) => error,
+            };
+            match self.inner.retry.delay(attempt, &error, is_delete) {
+                Some(delay) => {
+                    tracing::warn!(
+                        parent: &span,
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        error = %error,
+                        "retrying"
+                    );
+                    self.inner.sleep.sleep(delay).await;
+                    attempt += 1;
+                }
+                None => {
+                    tracing::debug!(parent: &span, error = %error, "request failed");
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+fn record_outcome<T>(span: &tracing::Span, outcome: &Result<Success<T>, Error>) {
+    let (status, rate_limit) = match outcome {
+        Ok(s) => (Some(200), RateLimit::from_headers(&s.headers)),
+        Err(Error::RateLimited(e)) => (Some(e.status), e.rate_limit),
+        Err(Error::Api(e)) => (Some(e.status), e.rate_limit),
+        Err(e) => (e.status(), None),
+    };
+    if let Some(status) = status {
+        span.record("status", status);
+    }
+    if let Some(remaining) = rate_limit.and_then(|rl| rl.remaining) {
+        span.record("rate_limit_remaining", remaining);
+    }
+}
+
+/// Configuration for a [`Client`].
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `.build()`"]
+pub struct ClientBuilder {
+    token: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    sleep: Option<SharedSleep>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The app's bearer token (app-only auth).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Read `X_BEARER_TOKEN` and, when set, `X_API_BASE_URL`; explicit
+    /// settings made before this call are overridden only by set variables.
+    pub fn from_env(mut self) -> Self {
+        if let Ok(token) = std::env::var(TOKEN_ENV) {
+            self.token = Some(token);
+        }
+        if let Ok(url) = std::env::var(BASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            self.base_url = Some(url);
+        }
+        self
+    }
+
+    /// Where the API is (default `https://api.x.com`). A path prefix is kept:
+    /// `https://proxy.example/x` sends to `https://proxy.example/x/2/connections`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The most one attempt may take, response body included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The most connecting may take (default 10 s). Ignored with
+    /// [`ClientBuilder::http_client`], whose own setting applies.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` (default `xconn/<version>`). Ignored with
+    /// [`ClientBuilder::http_client`].
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Use this `reqwest::Client` (its pool, proxy and TLS settings). The
+    /// token is still added per request, marked sensitive.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Allow sending the token over plain `http://` to a host that is not
+    /// loopback. Off by default: a bearer token in clear text is a leak.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// How to wait between retries (default: tokio's timer).
+    pub fn sleep_impl(mut self, sleep: SharedSleep) -> Self {
+        self.sleep = Some(sleep);
+        self
+    }
+
+    /// Check the settings and build the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let token = self.token.as_deref().map(str::trim).unwrap_or_default();
+        if token.is_empty() {
+            return Err(Error::invalid(
+                "bearer_token",
+                format!("no bearer token; set one or export {TOKEN_ENV}"),
+            ));
+        }
+        let credentials = xconn_sdk::Credentials::bearer(token).map_err(|_| {
+            Error::invalid(
+                "bearer_token",
+                "contains characters not allowed in a header",
+            )
+        })?;
+        let base_url = validate_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        if timeout.is_zero() {
+            return Err(Error::invalid("timeout", "must be more than zero"));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .user_agent(self.user_agent.as_deref().unwrap_or(USER_AGENT))
+                // The API never redirects; following one could hand the
+                // request (and, same-host, the token) to someone else.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::invalid("http_client", e.to_string()))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                sdk: xconn_sdk::Client::new_with_client(&base_url, http, credentials),
+                base_url,
+                retry: self.retry.unwrap_or_default(),
+                sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
+                timeout,
+            }),
+        })
+    }
+}
+
+/// Parse and normalise the base URL; refuse clear text to remote hosts.
+fn validate_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| Error::invalid("base_url", format!("`{raw}` is not a URL: {e}")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(
+            "base_url",
+            "must not have a query or fragment",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid("base_url", "must not contain credentials"));
+    }
+    let host = url
+        .host()
+        .ok_or_else(|| Error::invalid("base_url", format!("`{raw}` has no host")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match host {
+                url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            };
+            if !loopback && !allow_insecure_http {
+                return Err(Error::invalid(
+                    "base_url",
+                    format!(
+                        "`{raw}` is plain http to a non-loopback host; the token would travel \
+                         in clear text (use https, or allow_insecure_http(true))"
+                    ),
+                ));
+            }
+        }
+        other => {
+            return Err(Error::invalid(
+                "base_url",
+                format!("scheme `{other}` is not http or https"),
+            ));
+        }
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        let ok = |u: &str| validate_base_url(u, false).unwrap();
+        assert_eq!(ok("https://api.x.com/"), "https://api.x.com");
+        assert_eq!(ok("https://proxy.example/x/"), "https://proxy.example/x");
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(ok("http://[::1]:80/p"), "http://[::1]/p");
+        assert_eq!(ok("http://localhost:1"), "http://localhost:1");
+        for bad in [
+            "http://api.x.com",
+            "ftp://x",
+            "not a url",
+            "https://h/?q=1",
+            "https://u:p@h",
+        ] {
+            let err = validate_base_url(bad, false).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput(i) if i.field() == "base_url"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(validate_base_url("http://api.x.com", true).is_ok());
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let builder = Client::builder()
+            .bearer_token("very-secret-token")
+            .base_url("http://127.0.0.1:9");
+        assert!(!format!("{builder:?}").contains("very-secret-token"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("very-secret-token"));
+    }
+
+    #[test]
+    fn a_token_is_required() {
+        let err = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("bearer token"), "{err}");
+    }
+}

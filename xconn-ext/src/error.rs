@@ -1,0 +1,270 @@
+//! The one error type of this crate.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::problem::{Problem, ProblemKind};
+use crate::rate_limit::RateLimit;
+
+/// Everything that can go wrong, as distinct cases a caller can act on.
+///
+/// No case ever contains the bearer token. Use [`Error::is_retryable`] and
+/// [`Error::retry_after`] to decide what to do next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was rejected before anything was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+    /// The API answered with a problem (RFC 7807, X's legacy shape, or just
+    /// an error status).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The rate-limit window is spent (`429` that is not a usage cap).
+    #[error(transparent)]
+    RateLimited(Box<RateLimited>),
+    /// No complete response within the configured time.
+    #[error("request timed out after {elapsed:?}")]
+    Timeout {
+        /// The time that ran out.
+        elapsed: Duration,
+        /// The transport's own error, when it reported the timeout.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The connection failed or broke (DNS, connect, reset, TLS...).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A response arrived that could not be understood.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The server returned a pagination token it had already returned.
+    #[error("the server repeated pagination token `{token}`; stopped instead of looping")]
+    RepeatedToken {
+        /// The repeated token.
+        token: String,
+    },
+}
+
+impl Error {
+    /// Whether the same request may succeed if sent again unchanged:
+    /// rate limits, server errors, timeouts and connection failures. A spent
+    /// usage cap is *not* retryable.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited(_) | Error::Timeout { .. } => true,
+            Error::Api(e) => e.kind.is_transient(),
+            Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body(),
+            Error::InvalidInput(_) | Error::Decode(_) | Error::RepeatedToken { .. } => false,
+        }
+    }
+
+    /// How long the server asked us to wait, from `Retry-After` or the
+    /// rate-limit reset, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited(e) => e.retry_after,
+            Error::Api(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::RateLimited(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The problem the server sent, if any.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Error::Api(e) => Some(&e.problem),
+            Error::RateLimited(e) => Some(&e.problem),
+            _ => None,
+        }
+    }
+
+    /// The problem's kind, if the server sent one.
+    pub fn problem_kind(&self) -> Option<&ProblemKind> {
+        match self {
+            Error::Api(e) => Some(&e.kind),
+            Error::RateLimited(_) => Some(&ProblemKind::TooManyRequests),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidInput(InvalidInput {
+            field,
+            message: message.into(),
+        })
+    }
+}
+
+/// Input rejected before any request was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    field: &'static str,
+    message: String,
+}
+
+impl InvalidInput {
+    /// The parameter or setting at fault (`max_results`, `base_url`...).
+    pub fn field(&self) -> &str {
+        self.field
+    }
+
+    /// What is wrong with it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid `{}`: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+/// An error status from the API, with the problem it sent.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The classified kind.
+    pub kind: ProblemKind,
+    /// The problem; synthesized from the status when the body had none.
+    pub problem: Problem,
+    /// The rate-limit headers of the response.
+    pub rate_limit: Option<RateLimit>,
+    /// What `Retry-After` said.
+    pub retry_after: Option<Duration>,
+    /// The response's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The start of the body, when it was not a problem (an HTML page...).
+    pub body_excerpt: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "API error {} ({}): {}",
+            self.status, self.kind, self.problem
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A `429` for the rate window (not a spent usage cap).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RateLimited {
+    /// The HTTP status (429).
+    pub status: u16,
+    /// The problem the server sent.
+    pub problem: Problem,
+    /// The rate-limit headers.
+    pub rate_limit: Option<RateLimit>,
+    /// How long until a retry may succeed (reset or `Retry-After`).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rate limited ({})", self.status)?;
+        match self.retry_after {
+            Some(wait) => write!(f, "; retry in {}s", wait.as_secs()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for RateLimited {}
+
+/// A response this crate could not decode, with what it saw.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type`, when known.
+    pub content_type: Option<String>,
+    /// The JSON path where decoding failed (`data[3].connected_at`), if any.
+    pub path: Option<String>,
+    /// The start of the body (at most [`DecodeError::EXCERPT_BYTES`]).
+    pub excerpt: String,
+    /// What went wrong.
+    pub reason: String,
+    /// The underlying error.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl DecodeError {
+    /// The most of a body kept in [`DecodeError::excerpt`] and
+    /// [`ApiError::body_excerpt`].
+    pub const EXCERPT_BYTES: usize = 512;
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode the {} response", self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, " ({ct})")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, " at `{path}`")?;
+        }
+        write!(f, ": {}", self.reason)?;
+        if !self.excerpt.is_empty() {
+            write!(f, "; body starts: {:?}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The start of a body as text, cut on a character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(DecodeError::EXCERPT_BYTES)]);
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static() {
+        assert_send_sync_static::<Error>();
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_lossless_on_ascii() {
+        let body = vec![b'a'; 10_000];
+        assert_eq!(excerpt(&body).len(), DecodeError::EXCERPT_BYTES);
+        assert_eq!(excerpt(b"<html>"), "<html>");
+        // A multi-byte character cut in half becomes U+FFFD, not a panic.
+        let mut cut = vec![b'a'; DecodeError::EXCERPT_BYTES - 1];
+        cut.extend("é".as_bytes());
+        assert!(excerpt(&cut).ends_with('\u{FFFD}'));
+    }
+}

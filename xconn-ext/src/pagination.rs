@@ -1,0 +1,297 @@
+//! Listing connections: one page, a stream of pages, or a stream of records.
+
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use xconn_sdk::types as wire;
+
+use crate::client::Client;
+use crate::connection::Connection;
+use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::error::Error;
+use crate::problem::Problem;
+use crate::rate_limit::RateLimit;
+
+/// The largest `max_results` the API accepts.
+pub const MAX_RESULTS_LIMIT: u32 = 100;
+
+/// One page of connection history.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Page {
+    /// The connections on this page.
+    pub connections: Vec<Connection>,
+    /// `meta.result_count`, as the server counted.
+    pub result_count: Option<u64>,
+    /// `meta.next_token`: pass it to
+    /// [`ListConnections::pagination_token`] to resume after this page.
+    pub next_token: Option<String>,
+    /// Partial errors that came with the data (the data is still good).
+    pub errors: Vec<Problem>,
+    /// The rate-limit headers of the response.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Page {
+    fn from_wire(body: wire::GetConnectionHistoryResponse, rate_limit: Option<RateLimit>) -> Self {
+        let meta = body.meta.unwrap_or_default();
+        Self {
+            connections: body.data.into_iter().map(Connection::from_sdk).collect(),
+            result_count: meta.result_count.and_then(|n| u64::try_from(n).ok()),
+            // An empty token means "no more", not "ask again with nothing".
+            next_token: meta.next_token.filter(|t| !t.is_empty()),
+            errors: body.errors.into_iter().map(problem_from_wire).collect(),
+            rate_limit,
+        }
+    }
+}
+
+/// The generated `Problem` keeps every member (in `extra`); re-reading it
+/// through JSON gives this crate's lenient view without naming its fields.
+pub(crate) fn problem_from_wire<P: serde::Serialize>(raw: P) -> Problem {
+    serde_json::to_value(raw)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// A `GET /2/connections` request; see [`Client::connections`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `.send()`, `.pages()` or `.stream()`"]
+pub struct ListConnections {
+    client: Client,
+    status: Option<ConnectionStatus>,
+    endpoints: Option<Vec<StreamEndpoint>>,
+    fields: Option<Vec<ConnectionField>>,
+    max_results: Option<u32>,
+    pagination_token: Option<String>,
+    max_pages: Option<usize>,
+}
+
+/// The request after validation, in the generated client's types.
+#[derive(Debug, Clone)]
+struct Query {
+    status: Option<wire::GetConnectionHistoryStatus>,
+    endpoints: Option<Vec<wire::GetConnectionHistoryEndpointsItem>>,
+    fields: Option<Vec<wire::GetConnectionHistoryConnectionFieldsItem>>,
+    max_results: Option<NonZeroU32>,
+}
+
+impl Client {
+    /// List the app's connections (`GET /2/connections`).
+    pub fn connections(&self) -> ListConnections {
+        ListConnections {
+            client: self.clone(),
+            status: None,
+            endpoints: None,
+            fields: None,
+            max_results: None,
+            pagination_token: None,
+            max_pages: None,
+        }
+    }
+}
+
+impl ListConnections {
+    /// Which connections: active (the API's default), inactive or all.
+    pub fn status(mut self, status: ConnectionStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only these endpoints (at least one, no repeats, known names only).
+    pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = StreamEndpoint>) -> Self {
+        self.endpoints = Some(endpoints.into_iter().collect());
+        self
+    }
+
+    /// Only these fields in each record (at least one, no repeats).
+    pub fn fields(mut self, fields: impl IntoIterator<Item = ConnectionField>) -> Self {
+        self.fields = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Records per page, 1 to 100 (the API's default is 10).
+    pub fn max_results(mut self, max_results: u32) -> Self {
+        self.max_results = Some(max_results);
+        self
+    }
+
+    /// Start from this token (a saved [`Page::next_token`]) to resume.
+    pub fn pagination_token(mut self, token: impl Into<String>) -> Self {
+        self.pagination_token = Some(token.into());
+        self
+    }
+
+    /// With [`ListConnections::pages`] and [`ListConnections::stream`],
+    /// stop after this many pages (at least 1).
+    pub fn max_pages(mut self, max_pages: usize) -> Self {
+        self.max_pages = Some(max_pages);
+        self
+    }
+
+    fn validate(&self) -> Result<Query, Error> {
+        if let Some(n) = self.max_results
+            && !(1..=MAX_RESULTS_LIMIT).contains(&n)
+        {
+            return Err(Error::invalid(
+                "max_results",
+                format!("{n} is not between 1 and {MAX_RESULTS_LIMIT}"),
+            ));
+        }
+        if let Some(token) = &self.pagination_token
+            && (token.is_empty() || token.chars().any(char::is_control))
+        {
+            return Err(Error::invalid(
+                "pagination_token",
+                "must be a non-empty token from a previous page",
+            ));
+        }
+        if self.max_pages == Some(0) {
+            return Err(Error::invalid("max_pages", "must be at least 1"));
+        }
+        Ok(Query {
+            status: self
+                .status
+                .as_ref()
+                .map(|s| to_wire(s.as_str(), "status"))
+                .transpose()?,
+            endpoints: self
+                .endpoints
+                .as_deref()
+                .map(|list| to_wire_list(list, "endpoints"))
+                .transpose()?,
+            fields: self
+                .fields
+                .as_deref()
+                .map(|list| to_wire_list(list, "connection.fields"))
+                .transpose()?,
+            max_results: self.max_results.and_then(NonZeroU32::new),
+        })
+    }
+
+    /// Fetch one page.
+    pub async fn send(self) -> Result<Page, Error> {
+        let query = self.validate()?;
+        fetch(&self.client, &query, self.pagination_token.as_deref()).await
+    }
+
+    /// All pages (a boxed, `Unpin` stream), following `next_token`, one request per page as the stream
+    /// is polled. Ends after the last page, after
+    /// [`ListConnections::max_pages`], or after the first error; a token
+    /// the server already gave is [`Error::RepeatedToken`].
+    pub fn pages(self) -> BoxStream<'static, Result<Page, Error>> {
+        struct State {
+            request: ListConnections,
+            query: Option<Query>,
+            next: Option<Option<String>>,
+            seen: HashSet<String>,
+            fetched: usize,
+        }
+        let mut seen = HashSet::new();
+        seen.extend(self.pagination_token.clone());
+        let state = State {
+            next: Some(self.pagination_token.clone()),
+            request: self,
+            query: None,
+            seen,
+            fetched: 0,
+        };
+        stream::try_unfold(state, |mut state| async move {
+            let Some(token) = state.next.take() else {
+                return Ok(None);
+            };
+            if state
+                .request
+                .max_pages
+                .is_some_and(|max| state.fetched >= max)
+            {
+                return Ok(None);
+            }
+            let query = match state.query.take() {
+                Some(query) => query,
+                None => state.request.validate()?,
+            };
+            let page = fetch(&state.request.client, &query, token.as_deref()).await?;
+            state.query = Some(query);
+            state.fetched += 1;
+            if let Some(next) = &page.next_token {
+                if !state.seen.insert(next.clone()) {
+                    return Err(Error::RepeatedToken {
+                        token: next.clone(),
+                    });
+                }
+                state.next = Some(Some(next.clone()));
+            }
+            Ok(Some((page, state)))
+        })
+        .boxed()
+    }
+
+    /// Every connection across all pages, fetched lazily: memory holds one
+    /// page at a time, and `take(n)` stops the requests too.
+    pub fn stream(self) -> BoxStream<'static, Result<Connection, Error>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.connections.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
+async fn fetch(client: &Client, query: &Query, token: Option<&str>) -> Result<Page, Error> {
+    let token = token.map(str::to_owned);
+    let success = client
+        .call("GET", "/2/connections", |sdk| {
+            let query = query.clone();
+            let token = token.clone();
+            async move {
+                let mut request = sdk.get_connection_history();
+                if let Some(status) = query.status {
+                    request = request.status(status);
+                }
+                if let Some(endpoints) = query.endpoints {
+                    request = request.endpoints(endpoints);
+                }
+                if let Some(fields) = query.fields {
+                    request = request.connection_fields(fields);
+                }
+                if let Some(max) = query.max_results {
+                    request = request.max_results(max);
+                }
+                if let Some(token) = token {
+                    request = request.pagination_token(token);
+                }
+                request.send().await
+            }
+        })
+        .await?;
+    let rate_limit = RateLimit::from_headers(&success.headers);
+    Ok(Page::from_wire(success.body, rate_limit))
+}
+
+/// A known value in the generated client's type (via its wire name).
+fn to_wire<T: std::str::FromStr>(name: &str, field: &'static str) -> Result<T, Error> {
+    name.parse()
+        .map_err(|_| Error::invalid(field, format!("`{name}` is not a value the API accepts")))
+}
+
+fn to_wire_list<E, T>(list: &[E], field: &'static str) -> Result<Vec<T>, Error>
+where
+    E: AsRef<str>,
+    T: std::str::FromStr,
+{
+    if list.is_empty() {
+        return Err(Error::invalid(field, "must name at least one value"));
+    }
+    let mut seen = HashSet::new();
+    list.iter()
+        .map(|item| {
+            let name = item.as_ref();
+            if !seen.insert(name) {
+                return Err(Error::invalid(field, format!("`{name}` is listed twice")));
+            }
+            to_wire(name, field)
+        })
+        .collect()
+}

@@ -1,0 +1,422 @@
+//! RFC 7807 problem details as X sends them, and their classification.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// An RFC 7807 problem, with X's extension members.
+///
+/// Decoding is lenient on purpose: every member is optional (as in the RFC),
+/// a member of an unexpected JSON type is kept in [`Problem::extra`] rather
+/// than failing, and members this version does not know are kept there too.
+/// A problem therefore always round-trips without loss.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Problem {
+    /// `type`: a URI naming the kind of problem; `about:blank` when absent.
+    pub type_uri: String,
+    /// `title`: a short summary of the kind.
+    pub title: Option<String>,
+    /// `detail`: what went wrong this time.
+    pub detail: Option<String>,
+    /// `status`: the HTTP status the server meant (not always sent).
+    pub status: Option<u16>,
+    /// `instance`: a URI for this occurrence.
+    pub instance: Option<String>,
+    /// `parameter`: the request parameter at fault.
+    pub parameter: Option<String>,
+    /// `value`: the offending value.
+    pub value: Option<String>,
+    /// `resource_type`: the kind of resource concerned.
+    pub resource_type: Option<String>,
+    /// `resource_id`: the resource concerned.
+    pub resource_id: Option<String>,
+    /// `field`: the field concerned.
+    pub field: Option<String>,
+    /// `section`: the response section concerned.
+    pub section: Option<String>,
+    /// `errors`: the per-parameter messages of an invalid request, or the
+    /// items of X's legacy `{"errors":[{code,message}]}` shape.
+    pub errors: Vec<ErrorDetail>,
+    /// Every other member, as sent (`reason`, `registration_url`, `period`...).
+    pub extra: Map<String, Value>,
+}
+
+/// One item of a problem's `errors` array.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// The message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The legacy numeric code (`32` bad credentials, `88` rate limit...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    /// The offending parameters and their values.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub parameters: Map<String, Value>,
+    /// Every other member, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `about:blank`: "no kind beyond the HTTP status" (RFC 7807 §4.2).
+pub const ABOUT_BLANK: &str = "about:blank";
+
+impl Problem {
+    /// A problem with no body to go on: `about:blank` and the status.
+    pub fn from_status(status: u16) -> Self {
+        Self {
+            type_uri: ABOUT_BLANK.to_owned(),
+            title: reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(str::to_owned),
+            status: Some(status),
+            ..Self::default()
+        }
+    }
+
+    /// Build from a JSON object; `None` when it is not shaped like a problem
+    /// (RFC 7807 or X's legacy `errors` array).
+    pub fn from_object(mut map: Map<String, Value>) -> Option<Self> {
+        let looks_rfc7807 = ["type", "title", "detail"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(Value::is_string));
+        let legacy = !looks_rfc7807 && map.get("errors").is_some_and(Value::is_array);
+        if !looks_rfc7807 && !legacy {
+            return None;
+        }
+        let mut take = |key: &str| match map.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                // Keep a member of an unexpected type rather than lose it.
+                map.insert(key.to_owned(), other);
+                None
+            }
+            None => None,
+        };
+        let type_uri = take("type").unwrap_or_else(|| ABOUT_BLANK.to_owned());
+        let title = take("title");
+        let detail = take("detail");
+        let instance = take("instance");
+        let parameter = take("parameter");
+        let value = take("value");
+        let resource_type = take("resource_type");
+        let resource_id = take("resource_id");
+        let field = take("field");
+        let section = take("section");
+        let status = match map.remove("status") {
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|s| s <= u64::from(u16::MAX)) => {
+                n.as_u64().map(|s| s as u16)
+            }
+            Some(other) => {
+                map.insert("status".to_owned(), other);
+                None
+            }
+            None => None,
+        };
+        let errors = match map.remove("errors") {
+            Some(Value::Array(items)) => {
+                match serde_json::from_value::<Vec<ErrorDetail>>(Value::Array(items.clone())) {
+                    Ok(errors) => errors,
+                    Err(_) => {
+                        map.insert("errors".to_owned(), Value::Array(items));
+                        Vec::new()
+                    }
+                }
+            }
+            Some(other) => {
+                map.insert("errors".to_owned(), other);
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let mut problem = Self {
+            type_uri,
+            title,
+            detail,
+            status,
+            instance,
+            parameter,
+            value,
+            resource_type,
+            resource_id,
+            field,
+            section,
+            errors,
+            extra: map,
+        };
+        if legacy && problem.title.is_none() {
+            problem.title = problem.errors.iter().find_map(|e| e.message.clone());
+        }
+        Some(problem)
+    }
+
+    /// Parse a response body; `None` unless it is a JSON object shaped like a
+    /// problem.
+    pub fn from_slice(body: &[u8]) -> Option<Self> {
+        match serde_json::from_slice::<Value>(body).ok()? {
+            Value::Object(map) => Self::from_object(map),
+            _ => None,
+        }
+    }
+
+    /// The kind, from `type` (and from `status` for `about:blank`).
+    pub fn kind(&self, http_status: Option<u16>) -> ProblemKind {
+        let status = http_status.or(self.status);
+        let kind = ProblemKind::classify(&self.type_uri, status);
+        // X's legacy shape says "rate limit" with code 88 rather than a type.
+        if kind == ProblemKind::Other(ABOUT_BLANK.to_owned()) && self.legacy_code() == Some(88) {
+            return ProblemKind::TooManyRequests;
+        }
+        kind
+    }
+
+    /// The first legacy error code, if the body was X's legacy shape.
+    pub fn legacy_code(&self) -> Option<i64> {
+        self.errors.iter().find_map(|e| e.code)
+    }
+
+    /// The messages of the `errors` array, e.g. which parameter was invalid.
+    pub fn messages(&self) -> impl Iterator<Item = &str> {
+        self.errors.iter().filter_map(|e| e.message.as_deref())
+    }
+
+    fn to_object(&self) -> Map<String, Value> {
+        let mut map = self.extra.clone();
+        map.insert("type".to_owned(), Value::String(self.type_uri.clone()));
+        let strings = [
+            ("title", &self.title),
+            ("detail", &self.detail),
+            ("instance", &self.instance),
+            ("parameter", &self.parameter),
+            ("value", &self.value),
+            ("resource_type", &self.resource_type),
+            ("resource_id", &self.resource_id),
+            ("field", &self.field),
+            ("section", &self.section),
+        ];
+        for (key, value) in strings {
+            if let Some(v) = value {
+                map.insert(key.to_owned(), Value::String(v.clone()));
+            }
+        }
+        if let Some(status) = self.status {
+            map.insert("status".to_owned(), Value::from(status));
+        }
+        if !self.errors.is_empty() {
+            map.insert(
+                "errors".to_owned(),
+                serde_json::to_value(&self.errors).unwrap_or(Value::Null),
+            );
+        }
+        map
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title.as_deref().unwrap_or(&self.type_uri))?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        for message in self.messages() {
+            write!(f, "; {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Problem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_object().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Problem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = Map::deserialize(deserializer)?;
+        // Inside a page's `errors` array any object is a problem: keep it.
+        let fallback = map.clone();
+        Ok(Self::from_object(map).unwrap_or_else(|| Self {
+            type_uri: ABOUT_BLANK.to_owned(),
+            extra: fallback,
+            ..Self::default()
+        }))
+    }
+}
+
+/// What kind of problem the server reported.
+///
+/// X's problem `type` URIs appear under both `https://api.x.com/2/problems/`
+/// (spec 2.167) and `https://api.twitter.com/2/problems/` (spec 2.159 and
+/// many live responses); the same slug is the same kind. `about:blank` has no
+/// kind of its own, so the HTTP status decides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// `invalid-request`: a parameter was invalid; see [`Problem::errors`].
+    InvalidRequest,
+    /// `resource-not-found`.
+    ResourceNotFound,
+    /// `not-authorized-for-resource`.
+    NotAuthorizedForResource,
+    /// `not-authorized-for-field`.
+    NotAuthorizedForField,
+    /// `field-unauthorized`.
+    FieldUnauthorized,
+    /// `field-hydration-failure`.
+    FieldHydrationFailure,
+    /// `resource-unavailable`.
+    ResourceUnavailable,
+    /// `disallowed-resource`.
+    DisallowedResource,
+    /// `internal-error`: X failed; retryable.
+    InternalError,
+    /// `client-forbidden`: the app is not enrolled for this product.
+    ClientForbidden,
+    /// `usage-capped`: the usage cap is spent. Waiting for the rate-limit
+    /// reset does not help; do not retry.
+    UsageCapped,
+    /// `unsupported-authentication`: wrong kind of token for this endpoint.
+    UnsupportedAuthentication,
+    /// `client-disconnected`.
+    ClientDisconnected,
+    /// `operational-disconnect`.
+    OperationalDisconnect,
+    /// `streaming-connection`.
+    StreamingConnection,
+    /// `conflict`.
+    Conflict,
+    /// `duplicate-rules`.
+    DuplicateRules,
+    /// `invalid-rules`.
+    InvalidRules,
+    /// `noncompliant-rules`.
+    NoncompliantRules,
+    /// `rule-cap`.
+    RuleCap,
+    /// `about:blank` with 401: missing or bad token.
+    Unauthorized,
+    /// `about:blank` with 403.
+    Forbidden,
+    /// `about:blank` with 404.
+    NotFound,
+    /// `about:blank` with 429: the rate window is spent; retry after reset.
+    TooManyRequests,
+    /// `about:blank` with a 5xx status.
+    ServerError,
+    /// Any other type URI (or `about:blank` with another status), as sent.
+    Other(String),
+}
+
+const PROBLEM_PREFIXES: [&str; 4] = [
+    "https://api.x.com/2/problems/",
+    "https://api.twitter.com/2/problems/",
+    "http://api.x.com/2/problems/",
+    "http://api.twitter.com/2/problems/",
+];
+
+impl ProblemKind {
+    /// Classify a problem `type` URI; `status` decides for `about:blank`.
+    pub fn classify(type_uri: &str, status: Option<u16>) -> Self {
+        if type_uri == ABOUT_BLANK || type_uri.is_empty() {
+            return match status {
+                Some(401) => Self::Unauthorized,
+                Some(403) => Self::Forbidden,
+                Some(404) => Self::NotFound,
+                Some(429) => Self::TooManyRequests,
+                Some(500..=599) => Self::ServerError,
+                _ => Self::Other(ABOUT_BLANK.to_owned()),
+            };
+        }
+        let slug = PROBLEM_PREFIXES
+            .iter()
+            .find_map(|p| type_uri.strip_prefix(p))
+            .map(|s| s.trim_end_matches('/'));
+        match slug {
+            Some("invalid-request") => Self::InvalidRequest,
+            Some("resource-not-found") => Self::ResourceNotFound,
+            Some("not-authorized-for-resource") => Self::NotAuthorizedForResource,
+            Some("not-authorized-for-field") => Self::NotAuthorizedForField,
+            Some("field-unauthorized") => Self::FieldUnauthorized,
+            Some("field-hydration-failure") => Self::FieldHydrationFailure,
+            Some("resource-unavailable") => Self::ResourceUnavailable,
+            Some("disallowed-resource") => Self::DisallowedResource,
+            Some("internal-error") => Self::InternalError,
+            Some("client-forbidden") => Self::ClientForbidden,
+            Some("usage-capped") => Self::UsageCapped,
+            Some("unsupported-authentication") => Self::UnsupportedAuthentication,
+            Some("client-disconnected") => Self::ClientDisconnected,
+            Some("operational-disconnect") => Self::OperationalDisconnect,
+            Some("streaming-connection") => Self::StreamingConnection,
+            Some("conflict") => Self::Conflict,
+            Some("duplicate-rules") => Self::DuplicateRules,
+            Some("invalid-rules") => Self::InvalidRules,
+            Some("noncompliant-rules") => Self::NoncompliantRules,
+            Some("rule-cap") => Self::RuleCap,
+            _ => Self::Other(type_uri.to_owned()),
+        }
+    }
+
+    /// Whether the same request may succeed later without any change.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::InternalError | Self::ServerError | Self::TooManyRequests
+        )
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Other(uri) => f.write_str(uri),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_hosts_give_the_same_kind() {
+        for host in ["https://api.x.com", "https://api.twitter.com"] {
+            let uri = format!("{host}/2/problems/usage-capped");
+            assert_eq!(
+                ProblemKind::classify(&uri, Some(429)),
+                ProblemKind::UsageCapped
+            );
+        }
+    }
+
+    #[test]
+    fn about_blank_is_classified_by_status() {
+        assert_eq!(
+            ProblemKind::classify(ABOUT_BLANK, Some(401)),
+            ProblemKind::Unauthorized
+        );
+        assert_eq!(
+            ProblemKind::classify(ABOUT_BLANK, Some(503)),
+            ProblemKind::ServerError
+        );
+        assert_eq!(
+            ProblemKind::classify(ABOUT_BLANK, Some(400)),
+            ProblemKind::Other(ABOUT_BLANK.into())
+        );
+    }
+
+    #[test]
+    fn odd_member_types_are_kept_not_fatal() {
+        let p =
+            Problem::from_slice(br#"{"type":"about:blank","status":"429","detail":7}"#).unwrap();
+        assert_eq!(p.status, None);
+        assert_eq!(p.detail, None);
+        assert_eq!(p.extra["status"], Value::from("429"));
+        assert_eq!(p.extra["detail"], Value::from(7));
+    }
+}

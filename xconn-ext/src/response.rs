@@ -1,0 +1,261 @@
+//! Turning what the generated client returns into this crate's results.
+//!
+//! The generated client decodes `200` bodies into its types and hands every
+//! `4xx`/`5xx` back raw (status, headers, body stream). This module reads
+//! those raw bodies (bounded), recognises every shape X and the proxies in
+//! front of it send, and maps each failure to one [`Error`] case.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::TryStreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde::de::DeserializeOwned;
+use xconn_sdk::{ByteStream, ResponseValue};
+
+use crate::error::{ApiError, DecodeError, Error, RateLimited, excerpt};
+use crate::problem::{Problem, ProblemKind};
+use crate::rate_limit::{RateLimit, retry_after};
+
+/// The most of an error body read; enough for any problem document, and a
+/// bound on memory whatever a proxy sends.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+type SdkResult<T> = Result<ResponseValue<T>, xconn_sdk::Error<ByteStream>>;
+
+/// A decoded success: the body and the response headers.
+pub(crate) struct Success<T> {
+    pub body: T,
+    pub headers: HeaderMap,
+}
+
+/// Map the generated client's result of one attempt.
+pub(crate) async fn finish<T: DeserializeOwned>(result: SdkResult<T>) -> Result<Success<T>, Error> {
+    match result {
+        Ok(value) => {
+            let headers = value.headers().clone();
+            Ok(Success {
+                body: value.into_inner(),
+                headers,
+            })
+        }
+        Err(err) => Err(map_error::<T>(err).await),
+    }
+}
+
+async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Error {
+    use xconn_sdk::Error as E;
+    match err {
+        E::ErrorResponse(value) => {
+            let status = value.status().as_u16();
+            let headers = value.headers().clone();
+            match read_bounded(value.into_inner().into_inner(), ERROR_BODY_LIMIT).await {
+                Ok(body) => from_error_body(status, &headers, &body),
+                Err(e) => from_reqwest(e),
+            }
+        }
+        E::UnexpectedResponse(response) => {
+            // A status the spec does not list (1xx, 3xx, a 2xx other than 200).
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = match read_bounded(response.bytes_stream(), ERROR_BODY_LIMIT).await {
+                Ok(body) => body,
+                Err(e) => return from_reqwest(e),
+            };
+            match Problem::from_slice(&body) {
+                Some(_) => from_error_body(status, &headers, &body),
+                None => decode_error(
+                    status,
+                    &headers,
+                    &body,
+                    None,
+                    format!("unexpected HTTP status {status}"),
+                    None,
+                ),
+            }
+        }
+        E::InvalidResponsePayload(body, source) => {
+            // Only a `200` is decoded by the generated client. Find where
+            // decoding stopped, for the message: the path is worth more than
+            // a line and column in a minified body.
+            let path = json_path_of_failure::<T>(&body);
+            decode_error(
+                200,
+                &HeaderMap::new(),
+                &body,
+                path,
+                source.to_string(),
+                Some(Box::new(source)),
+            )
+        }
+        E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+            from_reqwest(e)
+        }
+        E::InvalidRequest(message) => Error::invalid("request", message),
+        E::Custom(message) => Error::invalid("request", message),
+    }
+}
+
+/// Map a transport-level failure.
+pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            elapsed: Duration::ZERO,
+            source: Some(e),
+        }
+    } else {
+        Error::Transport(e)
+    }
+}
+
+/// Read at most `limit` bytes of a body; what is beyond is not read at all.
+pub(crate) async fn read_bounded<S>(stream: S, limit: usize) -> Result<Vec<u8>, reqwest::Error>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, reqwest::Error>>,
+{
+    let mut body = Vec::new();
+    let mut stream = std::pin::pin!(stream);
+    while let Some(chunk) = stream.try_next().await? {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// Classify an error response from its status, headers and body.
+pub(crate) fn from_error_body(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    let now = Utc::now();
+    let rate_limit = RateLimit::from_headers(headers);
+    let content_type = content_type(headers);
+    let parsed = Problem::from_slice(body);
+    let body_excerpt = match &parsed {
+        Some(_) => None,
+        None if body.is_empty() => None,
+        None => Some(excerpt(body)),
+    };
+    let problem = parsed.unwrap_or_else(|| Problem::from_status(status));
+    let kind = problem.kind(Some(status));
+
+    let wait = retry_after(headers, now)
+        .or_else(|| rate_limit.as_ref().and_then(|rl| rl.wait_until_reset(now)));
+    if kind == ProblemKind::TooManyRequests {
+        return Error::RateLimited(Box::new(RateLimited {
+            status,
+            problem,
+            rate_limit,
+            retry_after: wait,
+        }));
+    }
+    Error::Api(Box::new(ApiError {
+        status,
+        // A usage cap is final however the headers read: no wait helps.
+        retry_after: if kind == ProblemKind::UsageCapped {
+            None
+        } else {
+            retry_after(headers, now)
+        },
+        kind,
+        problem,
+        rate_limit,
+        content_type,
+        body_excerpt,
+    }))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+pub(crate) fn decode_error(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    path: Option<String>,
+    reason: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        status,
+        content_type: content_type(headers),
+        path,
+        excerpt: excerpt(body),
+        reason,
+        source,
+    }))
+}
+
+/// Where in the document decoding into `T` fails, as `data[3].connected_at`.
+fn json_path_of_failure<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => None,
+        Err(e) => {
+            let path = e.path().to_string();
+            (path != ".").then_some(path)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn usage_cap_is_not_a_rate_limit() {
+        let body = br#"{"title":"UsageCapExceeded","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#;
+        let h = headers(&[
+            ("x-rate-limit-remaining", "450"),
+            ("x-rate-limit-reset", "1"),
+        ]);
+        let err = from_error_body(429, &h, body);
+        assert!(matches!(&err, Error::Api(e) if e.kind == ProblemKind::UsageCapped));
+        assert!(!err.is_retryable());
+        assert_eq!(err.retry_after(), None);
+    }
+
+    #[test]
+    fn html_from_a_proxy_is_a_retryable_server_error() {
+        let err = from_error_body(
+            502,
+            &headers(&[("content-type", "text/html")]),
+            b"<html>bad gateway</html>",
+        );
+        let Error::Api(e) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.kind, ProblemKind::ServerError);
+        assert_eq!(e.body_excerpt.as_deref(), Some("<html>bad gateway</html>"));
+        assert!(err.is_retryable());
+    }
+
+    #[test]
+    fn path_names_the_failing_member() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            data: Vec<Item>,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Item {
+            n: u8,
+        }
+        let path = json_path_of_failure::<Doc>(br#"{"data":[{"n":1},{"n":"x"}]}"#);
+        assert_eq!(path.as_deref(), Some("data[1].n"));
+    }
+}
