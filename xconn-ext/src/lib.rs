@@ -51,6 +51,7 @@ mod problem;
 mod rate_limit;
 mod response;
 mod retry;
+mod terminate;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
@@ -66,3 +67,4 @@ pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};
 pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use rate_limit::RateLimit;
 pub use retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
+pub use terminate::{MAX_UUIDS_PER_REQUEST, TerminateReport, TerminateResult};

@@ -1,0 +1,167 @@
+//! Ending connections: all, by endpoint, or by UUID.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::Client;
+use crate::enums::StreamEndpoint;
+use crate::error::Error;
+use crate::pagination::problem_from_wire;
+use crate::problem::Problem;
+
+/// The most UUIDs one `DELETE /2/connections` takes; more are sent in
+/// several requests.
+pub const MAX_UUIDS_PER_REQUEST: usize = 100;
+
+/// What a termination did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
+pub struct TerminateReport {
+    /// Connections ended.
+    pub successful: u64,
+    /// Connections that could not be ended.
+    pub failed: u64,
+    /// Per connection: its UUID, whether it ended, and why not.
+    pub results: Vec<TerminateResult>,
+    /// Partial errors that came with the answer.
+    pub errors: Vec<Problem>,
+}
+
+/// The outcome for one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TerminateResult {
+    /// The connection's UUID.
+    pub uuid: String,
+    /// Whether it was ended.
+    pub success: bool,
+    /// Why not, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl TerminateReport {
+    fn merge(&mut self, other: TerminateReport) {
+        self.successful += other.successful;
+        self.failed += other.failed;
+        self.results.extend(other.results);
+        self.errors.extend(other.errors);
+    }
+
+    /// The three terminate responses share one shape under three generated
+    /// names; read it through JSON so no generated name is needed here.
+    fn from_wire<T: Serialize>(body: T) -> Self {
+        #[derive(Deserialize, Default)]
+        struct Wire {
+            #[serde(default)]
+            data: Option<WireData>,
+            #[serde(default)]
+            errors: Vec<serde_json::Value>,
+        }
+        #[derive(Deserialize, Default)]
+        struct WireData {
+            #[serde(default)]
+            successful_kills: i64,
+            #[serde(default)]
+            failed_kills: i64,
+            #[serde(default)]
+            results: Vec<TerminateResult>,
+        }
+        let wire: Wire = serde_json::to_value(body)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        let data = wire.data.unwrap_or_default();
+        Self {
+            successful: u64::try_from(data.successful_kills).unwrap_or(0),
+            failed: u64::try_from(data.failed_kills).unwrap_or(0),
+            results: data.results,
+            errors: wire.errors.into_iter().map(problem_from_wire).collect(),
+        }
+    }
+}
+
+impl Client {
+    /// End every active connection of the app (`DELETE /2/connections/all`).
+    ///
+    /// Not retried unless the [`crate::RetryPolicy`] opts in for deletes.
+    pub async fn terminate_all(&self) -> Result<TerminateReport, Error> {
+        let success = self
+            .call("DELETE", "/2/connections/all", |sdk| async move {
+                sdk.delete_all_connections().send().await
+            })
+            .await?;
+        Ok(TerminateReport::from_wire(success.body))
+    }
+
+    /// End the app's connections to one endpoint
+    /// (`DELETE /2/connections/{endpoint_id}`).
+    pub async fn terminate_endpoint(
+        &self,
+        endpoint: StreamEndpoint,
+    ) -> Result<TerminateReport, Error> {
+        let id: xconn_sdk::types::DeleteConnectionsByEndpointEndpointId =
+            endpoint.as_str().parse().map_err(|_| {
+                Error::invalid(
+                    "endpoint",
+                    format!("`{endpoint}` is not an endpoint the API accepts"),
+                )
+            })?;
+        let success = self
+            .call("DELETE", "/2/connections/{endpoint_id}", |sdk| async move {
+                sdk.delete_connections_by_endpoint()
+                    .endpoint_id(id)
+                    .send()
+                    .await
+            })
+            .await?;
+        Ok(TerminateReport::from_wire(success.body))
+    }
+
+    /// End connections by UUID (`DELETE /2/connections`).
+    ///
+    /// Repeated UUIDs are sent once; more than 100 are sent 100 at a time and
+    /// the reports merged. An empty list, or an empty or malformed UUID, is
+    /// rejected before anything is sent. If a later batch fails, its error is
+    /// returned and the batches before it have taken effect.
+    pub async fn terminate<I, S>(&self, uuids: I) -> Result<TerminateReport, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut seen = HashSet::new();
+        let mut unique = Vec::new();
+        for uuid in uuids {
+            let uuid: String = uuid.into();
+            if uuid.trim().is_empty() || uuid.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::invalid(
+                    "uuids",
+                    format!("{uuid:?} is not a connection UUID"),
+                ));
+            }
+            if seen.insert(uuid.clone()) {
+                unique.push(uuid);
+            }
+        }
+        if unique.is_empty() {
+            return Err(Error::invalid("uuids", "must name at least one connection"));
+        }
+        let mut report = TerminateReport::default();
+        for batch in unique.chunks(MAX_UUIDS_PER_REQUEST) {
+            let success = self
+                .call("DELETE", "/2/connections", |sdk| {
+                    let uuids = batch.to_vec();
+                    async move {
+                        sdk.delete_connections_by_uuids()
+                            .body_map(|body| body.uuids(uuids))
+                            .send()
+                            .await
+                    }
+                })
+                .await?;
+            report.merge(TerminateReport::from_wire(success.body));
+        }
+        Ok(report)
+    }
+}
