@@ -89,7 +89,11 @@ impl Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = if self.is_set() { "Bearer <redacted>" } else { "none" };
+        let shown = if self.is_set() {
+            "Bearer <redacted>"
+        } else {
+            "none"
+        };
         f.debug_tuple("Credentials").field(&shown).finish()
     }
 }
@@ -105,8 +109,24 @@ impl ClientHooks<Credentials> for Client {
                 .headers_mut()
                 .insert(reqwest::header::AUTHORIZATION, authorization.clone());
         }
+        collapse_doubled_slashes(request.url_mut());
         join_repeated_query_params(request.url_mut(), COMMA_SEPARATED_QUERY_PARAMS);
         Ok(())
+    }
+}
+
+/// The generated code formats `{baseurl}/2/...`, so a base URL given with a
+/// trailing slash would send `//2/...`; no path of this API has an empty
+/// segment, so collapsing runs of slashes is always what was meant.
+fn collapse_doubled_slashes(url: &mut reqwest::Url) {
+    if url.path().contains("//") {
+        let mut path = String::with_capacity(url.path().len());
+        for c in url.path().chars() {
+            if !(c == '/' && path.ends_with('/')) {
+                path.push(c);
+            }
+        }
+        url.set_path(&path);
     }
 }
 
@@ -174,6 +194,13 @@ mod tests {
             assert!(!shown.contains("s3cr3t-token"), "{shown}");
         }
         assert!(Credentials::bearer("two\nlines").is_err());
+    }
+
+    #[test]
+    fn doubled_slashes_from_a_trailing_slash_base_url_collapse() {
+        let mut url = reqwest::Url::parse("http://h/proxy//2/connections?a=b//c").unwrap();
+        collapse_doubled_slashes(&mut url);
+        assert_eq!(url.as_str(), "http://h/proxy/2/connections?a=b//c");
     }
 
     #[test]

@@ -1,1 +1,282 @@
-//! An in-process fake of the Stream Connections API (work in progress).
+//! An in-process, stateful fake of the X API v2 Stream Connections API.
+//!
+//! [`Sandbox::start`] binds an HTTP server to `127.0.0.1` (a free port unless
+//! [`SandboxConfig::port`] says otherwise) on the current tokio runtime. It serves the four
+//! Stream Connections operations over seeded, deterministic data, and can inject the failures
+//! the real API produces (rate limits, usage caps, 503s from the edge, latency). Think
+//! stripe-mock or LocalStack, but inside your test process.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig::default().connections(50).seed(7)).await?;
+//! // Point a client at `sandbox.base_url()` with `Authorization: Bearer {sandbox.token()}`.
+//! println!("{} {}", sandbox.base_url(), sandbox.token());
+//! # Ok(()) }
+//! ```
+//!
+//! # Behaviour
+//!
+//! * `GET /2/connections`: `status` (`active` by default, `inactive`, `all`), `endpoints`
+//!   (comma-separated endpoint names), `connection.fields` (comma-separated), `max_results`
+//!   (1..=100, default 10) and `pagination_token`. Without `connection.fields` a connection
+//!   shows [`DEFAULT_CONNECTION_FIELDS`] (the fields of the documented example: everything but
+//!   `id`); with it, exactly the asked fields. A field without a value (`disconnected_at` and
+//!   `disconnect_reason` of an active connection) is omitted, never `null`. Connections are
+//!   listed newest `connected_at` first. `data` is omitted on an empty page, `meta.next_token`
+//!   on the last page. Tokens are opaque and bound to the `status`/`endpoints` filter (and the
+//!   seed); `max_results` and `connection.fields` may change between pages. Pages are keyed
+//!   on position, so terminating connections while paging never duplicates an item. Unknown
+//!   and repeated query parameters are refused, like the real API does.
+//! * `DELETE /2/connections` with `{"uuids": [...]}` (1 to 100 strings): terminates the
+//!   listed active connections. Unknown or already inactive ids are counted in `failed_kills`
+//!   with an `error_message`.
+//! * `DELETE /2/connections/all` and `DELETE /2/connections/{endpoint_name}`: terminate every
+//!   active connection (of that endpoint). An unknown endpoint name is a 400.
+//! * A terminated connection becomes inactive with `disconnect_reason` `operator_disconnect`
+//!   and `disconnected_at` the sandbox's "now".
+//! * The sandbox's "now" starts at [`SANDBOX_EPOCH`] (2025-06-01T00:00:00Z) and advances one
+//!   second per API operation served, so the same requests always give the same answers. All
+//!   seeded timestamps lie before the epoch.
+//! * Errors are RFC 7807 problems (`application/problem+json`), in the shapes X really sends:
+//!   400 `https://api.x.com/2/problems/invalid-request` with an `errors` array naming the
+//!   parameters; 401 and 404 `about:blank`. Successful responses are
+//!   `application/json; charset=utf-8`.
+//!
+//! # Order of checks
+//!
+//! For each request: count it ([`Sandbox::request_count`]); the unavailable burst (503);
+//! routing (404); authentication (401); the rate limit (429); the usage cap (429); then the
+//! operation and its own validation (400). The configured latency is added to every response.
+//! The rate limit counts only requests that reach it.
+
+mod data;
+mod query;
+mod server;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use data::{
+    CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
+};
+
+/// The bearer token a sandbox accepts unless configured otherwise.
+pub const DEFAULT_TOKEN: &str = "sandbox-token";
+
+/// How a [`Sandbox`] behaves: its data, its token and the faults it injects.
+///
+/// Build one from [`SandboxConfig::default`] with the setters. Its `Debug` output does not
+/// show the token.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    connections: usize,
+    seed: u64,
+    token: String,
+    port: u16,
+    rate_limit_after: Option<u32>,
+    unavailable_burst: u32,
+    latency: Duration,
+    usage_capped: bool,
+}
+
+impl Default for SandboxConfig {
+    /// 250 connections from seed 0, token [`DEFAULT_TOKEN`], a free port and no faults.
+    fn default() -> Self {
+        Self {
+            connections: 250,
+            seed: 0,
+            token: DEFAULT_TOKEN.to_owned(),
+            port: 0,
+            rate_limit_after: None,
+            unavailable_burst: 0,
+            latency: Duration::ZERO,
+            usage_capped: false,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("connections", &self.connections)
+            .field("seed", &self.seed)
+            .field("token", &"<redacted>")
+            .field("port", &self.port)
+            .field("rate_limit_after", &self.rate_limit_after)
+            .field("unavailable_burst", &self.unavailable_burst)
+            .field("latency", &self.latency)
+            .field("usage_capped", &self.usage_capped)
+            .finish()
+    }
+}
+
+impl SandboxConfig {
+    /// How many connections to seed (default 250).
+    ///
+    /// From 28 on, every endpoint has at least one active and one inactive connection; the
+    /// rest are spread over the endpoints at random, about one in five active.
+    #[must_use]
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.connections = connections;
+        self
+    }
+
+    /// The seed of the generated data (default 0). The same seed gives the same data.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The bearer token requests must carry (default [`DEFAULT_TOKEN`]).
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// The port to bind on 127.0.0.1 (default 0: a free port chosen by the OS).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Rate-limits the API: within a 60-second window the first `n` authenticated requests
+    /// are served and later ones get `429` with X's `about:blank` body and
+    /// `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` (unix seconds,
+    /// wall clock) headers. The window starts with the first counted request. Every
+    /// authenticated response carries the headers while this is set. `None` (the default)
+    /// turns the limit off.
+    #[must_use]
+    pub fn rate_limit_after(mut self, n: impl Into<Option<u32>>) -> Self {
+        self.rate_limit_after = n.into();
+        self
+    }
+
+    /// The first `n` requests get `503 Service Unavailable`, as from a load balancer: the
+    /// 1st, 3rd, ... with a small HTML page, the 2nd, 4th, ... with an empty body.
+    #[must_use]
+    pub fn unavailable_burst(mut self, n: u32) -> Self {
+        self.unavailable_burst = n;
+        self
+    }
+
+    /// Delay added to every response (default none).
+    #[must_use]
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// When `true`, every authenticated request gets `429` with X's usage-capped problem
+    /// (`https://api.twitter.com/2/problems/usage-capped`) while `x-rate-limit-remaining`
+    /// stays far from 0: the monthly cap is spent, waiting does not help.
+    #[must_use]
+    pub fn usage_capped(mut self, capped: bool) -> Self {
+        self.usage_capped = capped;
+        self
+    }
+}
+
+/// A running sandbox server. Dropping it stops the server and frees the port.
+pub struct Sandbox {
+    addr: SocketAddr,
+    base_url: String,
+    shared: Arc<server::Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("config", &self.shared.config)
+            .field("request_count", &self.request_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Binds 127.0.0.1 and serves the sandbox on a task of the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When called outside a tokio runtime, or when the port cannot be bound.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::new(config));
+        let router = server::router(Arc::clone(&shared));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            // Resolves on an explicit stop and when the sender is dropped.
+            let _ = stopped.await;
+        });
+        let task = runtime.spawn(async move {
+            if let Err(error) = serve.await {
+                tracing::warn!(%error, "sandbox server failed");
+            }
+        });
+        tracing::debug!(%addr, "sandbox listening");
+        Ok(Sandbox {
+            addr,
+            base_url: format!("http://{addr}"),
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The server's root URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer token the sandbox accepts.
+    pub fn token(&self) -> &str {
+        &self.shared.config.token
+    }
+
+    /// How many HTTP requests the server has received, whatever their outcome.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Stops the server and waits until it has stopped and the port is free.
+    ///
+    /// In-flight requests are finished first. Dropping the sandbox stops it too, without
+    /// waiting.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

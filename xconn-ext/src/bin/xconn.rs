@@ -1,2 +1,0 @@
-//! The `xconn` command-line tool (placeholder until the CLI issue).
-fn main() {}

@@ -1,0 +1,204 @@
+//! `xconn summary`: what happened to my streams, in numbers.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use xconn_ext::Connection;
+
+/// Counts gathered over every connection seen, one at a time (memory grows
+/// only with the number of distinct endpoints and reasons, plus 8 bytes per
+/// connection for the duration median).
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub total: u64,
+    pub active: u64,
+    pub inactive: u64,
+    pub by_endpoint: BTreeMap<String, EndpointCounts>,
+    pub by_reason: BTreeMap<String, u64>,
+    pub duration_secs: DurationStats,
+    #[serde(skip)]
+    durations: Vec<u64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct EndpointCounts {
+    pub total: u64,
+    pub active: u64,
+    pub inactive: u64,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct DurationStats {
+    pub median: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl Summary {
+    pub fn add(&mut self, connection: &Connection, now: DateTime<Utc>) {
+        self.total += 1;
+        let endpoint = connection
+            .endpoint
+            .as_ref()
+            .map_or_else(|| "(unknown)".to_owned(), |e| e.to_string());
+        let counts = self.by_endpoint.entry(endpoint).or_default();
+        counts.total += 1;
+        if connection.is_active() {
+            self.active += 1;
+            counts.active += 1;
+        } else {
+            self.inactive += 1;
+            counts.inactive += 1;
+            let reason = connection
+                .disconnect_reason
+                .as_ref()
+                .map_or_else(|| "(none given)".to_owned(), |r| r.to_string());
+            *self.by_reason.entry(reason).or_default() += 1;
+        }
+        if let Some(d) = connection.duration(now) {
+            self.durations.push(d.as_secs());
+        }
+    }
+
+    /// Compute the duration statistics once every connection was added.
+    pub fn finish(&mut self) {
+        self.durations.sort_unstable();
+        let n = self.durations.len();
+        self.duration_secs = DurationStats {
+            median: (n > 0).then(|| {
+                if n % 2 == 1 {
+                    self.durations[n / 2]
+                } else {
+                    (self.durations[n / 2 - 1] + self.durations[n / 2]) / 2
+                }
+            }),
+            max: self.durations.last().copied(),
+        };
+    }
+
+    pub fn render_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} connections: {} active, {} inactive",
+            self.total, self.active, self.inactive
+        );
+        let fmt_secs = |s: Option<u64>| s.map_or("-".to_owned(), |s| human(Duration::from_secs(s)));
+        let _ = writeln!(
+            out,
+            "duration: median {}, max {}",
+            fmt_secs(self.duration_secs.median),
+            fmt_secs(self.duration_secs.max)
+        );
+        if !self.by_endpoint.is_empty() {
+            let width = self
+                .by_endpoint
+                .keys()
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+                .max(8);
+            let _ = writeln!(
+                out,
+                "\n{:<width$}  {:>6}  {:>6}  {:>8}",
+                "ENDPOINT", "TOTAL", "ACTIVE", "INACTIVE"
+            );
+            for (name, c) in &self.by_endpoint {
+                let _ = writeln!(
+                    out,
+                    "{name:<width$}  {:>6}  {:>6}  {:>8}",
+                    c.total, c.active, c.inactive
+                );
+            }
+        }
+        if !self.by_reason.is_empty() {
+            let width = self
+                .by_reason
+                .keys()
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+                .max(17);
+            let _ = writeln!(out, "\n{:<width$}  {:>6}", "DISCONNECT REASON", "COUNT");
+            let mut reasons: Vec<_> = self.by_reason.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (reason, count) in reasons {
+                let _ = writeln!(out, "{reason:<width$}  {count:>6}");
+            }
+        }
+        out
+    }
+}
+
+/// `1h02m03s`, `4m05s`, `6s`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}h{m:02}m{s:02}s")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xconn_ext::{DisconnectReason, StreamEndpoint};
+
+    fn conn(
+        endpoint: StreamEndpoint,
+        start: i64,
+        end: Option<i64>,
+        reason: Option<&str>,
+    ) -> Connection {
+        let mut c = Connection::default();
+        c.endpoint = Some(endpoint);
+        c.connected_at = DateTime::from_timestamp(start, 0);
+        c.disconnected_at = end.and_then(|e| DateTime::from_timestamp(e, 0));
+        c.disconnect_reason = reason.map(DisconnectReason::from_wire);
+        c
+    }
+
+    #[test]
+    fn counts_and_median() {
+        let now = DateTime::from_timestamp(1000, 0).unwrap();
+        let mut s = Summary::default();
+        s.add(
+            &conn(
+                StreamEndpoint::FilteredStream,
+                0,
+                Some(10),
+                Some("operator_disconnect"),
+            ),
+            now,
+        );
+        s.add(
+            &conn(StreamEndpoint::FilteredStream, 0, Some(30), Some("stall")),
+            now,
+        );
+        s.add(&conn(StreamEndpoint::SampleStream, 900, None, None), now);
+        s.finish();
+        assert_eq!((s.total, s.active, s.inactive), (3, 1, 2));
+        assert_eq!(s.by_endpoint["filtered_stream"].inactive, 2);
+        assert_eq!(s.by_reason["stall"], 1);
+        assert_eq!(
+            s.duration_secs,
+            DurationStats {
+                median: Some(30),
+                max: Some(100)
+            }
+        );
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_secs(3723)), "1h02m03s");
+        assert_eq!(human(Duration::from_secs(245)), "4m05s");
+        assert_eq!(human(Duration::from_secs(6)), "6s");
+    }
+}
