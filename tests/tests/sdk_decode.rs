@@ -41,7 +41,7 @@ fn client(base_url: &str) -> xconn_sdk::Client {
         .build()
         .expect("reqwest client");
     let credentials = xconn_sdk::Credentials::bearer("test-token").expect("valid token");
-    xconn_sdk::Client::new_with_client(base_url, http, credentials)
+    xconn_sdk::Client::new_with_client(base_url, http, credentials.into())
 }
 
 async fn collect(stream: ByteStream) -> Vec<u8> {

@@ -24,7 +24,7 @@ fn client_with(base_url: &str, credentials: xconn_sdk::Credentials) -> xconn_sdk
         .no_proxy()
         .build()
         .expect("reqwest client");
-    xconn_sdk::Client::new_with_client(base_url, http, credentials)
+    xconn_sdk::Client::new_with_client(base_url, http, credentials.into())
 }
 
 fn client(base_url: &str) -> xconn_sdk::Client {
@@ -571,7 +571,7 @@ async fn credentials_and_a_default_authorization_header_do_not_stack() {
     let both = xconn_sdk::Client::new_with_client(
         &server.base_url(),
         http.clone(),
-        xconn_sdk::Credentials::bearer(TOKEN).unwrap(),
+        xconn_sdk::Credentials::bearer(TOKEN).unwrap().into(),
     );
     both.delete_all_connections()
         .send()
@@ -583,7 +583,7 @@ async fn credentials_and_a_default_authorization_header_do_not_stack() {
     let caller_only = xconn_sdk::Client::new_with_client(
         &server.base_url(),
         http,
-        xconn_sdk::Credentials::none(),
+        xconn_sdk::Credentials::none().into(),
     );
     caller_only
         .delete_all_connections()

@@ -20,6 +20,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
 pub const TOKEN_ENV: &str = "X_BEARER_TOKEN";
 /// Environment variable read by [`Client::from_env`] for the base URL.
 pub const BASE_URL_ENV: &str = "X_API_BASE_URL";
+/// The response body limit unless configured otherwise (8 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// The `User-Agent` sent unless configured otherwise.
 pub const USER_AGENT: &str = concat!("xconn/", env!("CARGO_PKG_VERSION"));
 
@@ -167,6 +169,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     sleep: Option<SharedSleep>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -179,6 +182,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -251,6 +255,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a response body read (default 8 MiB; a full page of
+    /// 100 connections is about 25 KiB). Past it the request fails with
+    /// [`Error::ResponseTooLarge`] and memory stays bounded.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// How to wait between retries (default: tokio's timer).
     pub fn sleep_impl(mut self, sleep: SharedSleep) -> Self {
         self.sleep = Some(sleep);
@@ -276,6 +288,15 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::invalid(
+                "max_response_bytes",
+                "must be more than zero",
+            ));
+        }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
         if timeout.is_zero() {
             return Err(Error::invalid("timeout", "must be more than zero"));
@@ -293,7 +314,12 @@ impl ClientBuilder {
         };
         Ok(Client {
             inner: Arc::new(Inner {
-                sdk: xconn_sdk::Client::new_with_client(&base_url, http, credentials),
+                sdk: xconn_sdk::Client::new_with_client(
+                    &base_url,
+                    http,
+                    xconn_sdk::ClientOptions::new(credentials)
+                        .with_max_response_bytes(max_response_bytes),
+                ),
                 base_url,
                 retry: self.retry.unwrap_or_default(),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),

@@ -38,6 +38,13 @@ pub enum Error {
     /// A response arrived that could not be understood.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The response body was larger than the configured limit
+    /// ([`crate::ClientBuilder::max_response_bytes`]); reading stopped there.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit.
+        limit: usize,
+    },
     /// The server returned a pagination token it had already returned.
     #[error("the server repeated pagination token `{token}`; stopped instead of looping")]
     RepeatedToken {
@@ -55,7 +62,10 @@ impl Error {
             Error::RateLimited(_) | Error::Timeout { .. } => true,
             Error::Api(e) => e.kind.is_transient(),
             Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body(),
-            Error::InvalidInput(_) | Error::Decode(_) | Error::RepeatedToken { .. } => false,
+            Error::InvalidInput(_)
+            | Error::Decode(_)
+            | Error::RepeatedToken { .. }
+            | Error::ResponseTooLarge { .. } => false,
         }
     }
 

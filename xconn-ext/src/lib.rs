@@ -57,7 +57,10 @@ mod terminate;
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
-pub use client::{BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_ENV, USER_AGENT};
+pub use client::{
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, TOKEN_ENV,
+    USER_AGENT,
+};
 pub use connection::Connection;
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,

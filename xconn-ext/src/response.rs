@@ -98,7 +98,11 @@ async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Er
 
 /// Map a transport-level failure.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
+    if let Some(too_large) = find_source::<xconn_sdk::ResponseTooLarge>(&e) {
+        Error::ResponseTooLarge {
+            limit: too_large.limit,
+        }
+    } else if e.is_timeout() {
         Error::Timeout {
             elapsed: Duration::ZERO,
             source: Some(e),
@@ -106,6 +110,20 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
     } else {
         Error::Transport(e)
     }
+}
+
+/// The first error of type `T` in `e`'s source chain.
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = err.source();
+    }
+    None
 }
 
 /// Read at most `limit` bytes of a body; what is beyond is not read at all.

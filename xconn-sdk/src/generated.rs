@@ -4067,7 +4067,7 @@ Version: 2.167*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Credentials,
+    pub(crate) inner: crate::ClientOptions,
 }
 impl Client {
     /// Create a new client.
@@ -4075,7 +4075,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Credentials) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientOptions) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4094,7 +4094,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::Credentials,
+        inner: crate::ClientOptions,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -4103,7 +4103,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::Credentials> for Client {
+impl ClientInfo<crate::ClientOptions> for Client {
     fn api_version() -> &'static str {
         "2.167"
     }
@@ -4113,7 +4113,7 @@ impl ClientInfo<crate::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Credentials {
+    fn inner(&self) -> &crate::ClientOptions {
         &self.inner
     }
 }
@@ -4121,7 +4121,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::Credentials>,
+        Client: ClientHooks<crate::ClientOptions>,
     {}
 };
 impl Client {

@@ -22,7 +22,7 @@
 //!
 //! let token = std::env::var("X_BEARER_TOKEN").unwrap_or_default();
 //! let credentials = xconn_sdk::Credentials::bearer(&token).expect("a token is one header line");
-//! let client = xconn_sdk::Client::new("https://api.x.com", credentials);
+//! let client = xconn_sdk::Client::new("https://api.x.com", credentials.into());
 //! let page = client
 //!     .get_connection_history()
 //!     .status(GetConnectionHistoryStatus::All)
@@ -34,9 +34,13 @@
 //! # }
 //! ```
 //!
-//! Authentication: the [`Credentials`] given to [`Client::new`] (or
-//! [`Client::new_with_client`]) are added to every request by the hook, as a
-//! header marked sensitive; they never appear in `Debug` output.
+//! Authentication: the [`Credentials`] in the [`ClientOptions`] given to
+//! [`Client::new`] (or [`Client::new_with_client`]) are added to every
+//! request by the hook, as a header marked sensitive; they never appear in
+//! `Debug` output. [`ClientOptions::max_response_bytes`] bounds how much of a
+//! response body is read: past it, reading fails with [`ResponseTooLarge`]
+//! in the error's source chain, so a hostile or broken server cannot make
+//! the client buffer without limit.
 
 #[allow(
     clippy::all,
@@ -98,13 +102,61 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl ClientHooks<Credentials> for Client {
+/// Per-client settings the request hooks apply.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// How requests authenticate.
+    pub credentials: Credentials,
+    /// The most bytes of a response body read; `None` for no limit.
+    pub max_response_bytes: Option<usize>,
+}
+
+impl ClientOptions {
+    /// Options with these credentials and no body limit.
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            max_response_bytes: None,
+        }
+    }
+
+    /// Bound response bodies to `limit` bytes.
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+}
+
+impl From<Credentials> for ClientOptions {
+    fn from(credentials: Credentials) -> Self {
+        Self::new(credentials)
+    }
+}
+
+/// A response body was larger than [`ClientOptions::max_response_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    /// The limit that was exceeded.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "response body exceeds the limit of {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
+impl ClientHooks<ClientOptions> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        if let Some(authorization) = &self.inner().authorization {
+        if let Some(authorization) = &self.inner().credentials.authorization {
             request
                 .headers_mut()
                 .insert(reqwest::header::AUTHORIZATION, authorization.clone());
@@ -113,6 +165,44 @@ impl ClientHooks<Credentials> for Client {
         join_repeated_query_params(request.url_mut(), COMMA_SEPARATED_QUERY_PARAMS);
         Ok(())
     }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(match self.inner().max_response_bytes {
+            Some(limit) => limit_body(response, limit),
+            None => response,
+        })
+    }
+}
+
+/// The same response, with a body that fails once more than `limit` bytes
+/// have arrived (or at once, when `Content-Length` already says so), so
+/// that the generated code's `bytes()` never buffers more than `limit`.
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    use futures::StreamExt as _;
+
+    let declared_too_large = response.content_length().is_some_and(|n| n > limit as u64);
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let mut seen = 0usize;
+    let body = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        seen = seen.saturating_add(chunk.len());
+        if declared_too_large || seen > limit {
+            return Err(std::io::Error::other(ResponseTooLarge { limit }));
+        }
+        Ok(chunk)
+    });
+    let mut limited = http::Response::new(reqwest::Body::wrap_stream(body));
+    *limited.status_mut() = status;
+    *limited.version_mut() = version;
+    *limited.headers_mut() = headers;
+    reqwest::Response::from(limited)
 }
 
 /// The generated code formats `{baseurl}/2/...`, so a base URL given with a
@@ -189,7 +279,7 @@ mod tests {
     #[test]
     fn credentials_debug_never_shows_the_token() {
         let credentials = Credentials::bearer("s3cr3t-token").unwrap();
-        let client = Client::new("http://127.0.0.1:1", credentials.clone());
+        let client = Client::new("http://127.0.0.1:1", credentials.clone().into());
         for shown in [format!("{credentials:?}"), format!("{client:?}")] {
             assert!(!shown.contains("s3cr3t-token"), "{shown}");
         }

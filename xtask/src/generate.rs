@@ -30,9 +30,13 @@ pub fn render(spec_text: &str, spec_name: &str) -> Result<String> {
         // The hand-written `lib.rs` of xconn-sdk implements the hooks (it joins
         // comma-separated query parameters); forgetting it must not compile.
         .with_hooks(HooksMode::Expected)
-        // Per-client state the hooks read: the bearer credentials, applied
-        // per request so that a caller-supplied `reqwest::Client` works too.
-        .with_inner_type("crate::Credentials".parse().expect("a path is a token stream"));
+        // Per-client state the hooks read: credentials (applied per request,
+        // so a caller-supplied `reqwest::Client` works too) and a body cap.
+        .with_inner_type(
+            "crate::ClientOptions"
+                .parse()
+                .expect("a path is a token stream"),
+        );
     let mut generator = Generator::new(&settings);
     // progenitor reports some unsupported shapes by panicking; turn that into
     // an error that names the spec instead of a backtrace.
