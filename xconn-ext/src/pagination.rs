@@ -34,6 +34,18 @@ pub struct Page {
 }
 
 impl Page {
+    /// Decode a `GET /2/connections` response body, e.g. one saved from an
+    /// earlier call or a test fixture. A body that does not decode is an
+    /// [`Error::Decode`] naming the JSON path where it failed.
+    pub fn from_slice(body: &[u8]) -> Result<Self, Error> {
+        match serde_json::from_slice::<wire::GetConnectionHistoryResponse>(body) {
+            Ok(wire) => Ok(Self::from_wire(wire, None)),
+            Err(e) => Err(crate::response::decode_body_error::<
+                wire::GetConnectionHistoryResponse,
+            >(200, body, e)),
+        }
+    }
+
     fn from_wire(body: wire::GetConnectionHistoryResponse, rate_limit: Option<RateLimit>) -> Self {
         let meta = body.meta.unwrap_or_default();
         Self {

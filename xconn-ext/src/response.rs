@@ -74,20 +74,8 @@ async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Er
                 ),
             }
         }
-        E::InvalidResponsePayload(body, source) => {
-            // Only a `200` is decoded by the generated client. Find where
-            // decoding stopped, for the message: the path is worth more than
-            // a line and column in a minified body.
-            let path = json_path_of_failure::<T>(&body);
-            decode_error(
-                200,
-                &HeaderMap::new(),
-                &body,
-                path,
-                source.to_string(),
-                Some(Box::new(source)),
-            )
-        }
+        // Only a `200` is decoded by the generated client.
+        E::InvalidResponsePayload(body, source) => decode_body_error::<T>(200, &body, source),
         E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
             from_reqwest(e)
         }
@@ -206,6 +194,24 @@ pub(crate) fn decode_error(
         reason,
         source,
     }))
+}
+
+/// A body that did not decode into `T`, with the JSON path where it failed:
+/// the path is worth more than a line and column in a minified body.
+pub(crate) fn decode_body_error<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    source: serde_json::Error,
+) -> Error {
+    let path = json_path_of_failure::<T>(body);
+    decode_error(
+        status,
+        &HeaderMap::new(),
+        body,
+        path,
+        source.to_string(),
+        Some(Box::new(source)),
+    )
 }
 
 /// Where in the document decoding into `T` fails, as `data[3].connected_at`.

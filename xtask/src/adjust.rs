@@ -102,7 +102,7 @@ fn split_default_responses(spec: &mut Value) {
 /// string, every member optional (as RFC 7807 has it: a partial error that
 /// lacks `detail` must not fail the page) and unknown members kept, since X
 /// adds extension members (`errors`, `reason`, ...) the spec does not list.
-fn open_problem_union(spec: &mut Value) {
+pub(crate) fn open_problem_union(spec: &mut Value) {
     let snapshot = spec.clone();
     let Some(schemas) = spec
         .pointer_mut("/components/schemas")
@@ -169,7 +169,7 @@ fn allow_unknown_fields(spec: &mut Value) {
     }
 }
 
-const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

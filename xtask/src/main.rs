@@ -2,9 +2,11 @@
 //!
 //! - `extract`  cuts `openapi/connections.json` out of a full X spec;
 //! - `generate` runs progenitor on it and writes `xconn-sdk/src/generated.rs`;
-//! - `check`    writes nothing and fails, with a diff, when either is stale.
+//! - `check`    writes nothing and fails, with a diff, when either is stale;
+//! - `diff`     reports what changed between two upstream releases, and what breaks.
 
 mod adjust;
+mod diff;
 mod extract;
 mod generate;
 
@@ -58,6 +60,17 @@ enum Command {
     },
     /// Verify the fragment and the generated code are fresh; writes nothing.
     Check,
+    /// Report what changed in the Stream Connections API between two full
+    /// specs, marking what breaks clients. Exits 0 whatever it finds.
+    Diff {
+        /// The older full upstream spec (JSON).
+        old: PathBuf,
+        /// The newer full upstream spec (JSON).
+        new: PathBuf,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -67,6 +80,7 @@ fn main() -> ExitCode {
         Command::Extract { from, out } => cmd_extract(&root, &from, out),
         Command::Generate { spec, out } => cmd_generate(&root, spec, out),
         Command::Check => cmd_check(&root),
+        Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -150,6 +164,18 @@ fn display_name(root: &Path, spec: &Path) -> String {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     }
+}
+
+fn cmd_diff(old: &Path, new: &Path, format: diff::Format) -> Result<bool> {
+    let parse = |path: &Path| -> Result<Value> {
+        serde_json::from_str(&read(path)?)
+            .with_context(|| format!("{} is not JSON", path.display()))
+    };
+    let report = diff::diff(&parse(old)?, &parse(new)?)?;
+    print!("{}", report.render(format));
+    // A report, not a gate: breaking changes are expected on a spec bump and
+    // are for a person to weigh, so only a failure to compare is an error.
+    Ok(true)
 }
 
 fn cmd_check(root: &Path) -> Result<bool> {
