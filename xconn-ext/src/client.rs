@@ -107,7 +107,7 @@ impl Client {
                 match tokio::time::timeout(timeout, async { finish(send(sdk).await).await }).await {
                     Ok(result) => result,
                     Err(_) => Err(Error::Timeout {
-                        elapsed: timeout,
+                        elapsed: Some(timeout),
                         source: None,
                     }),
                 }

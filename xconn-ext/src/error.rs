@@ -24,10 +24,10 @@ pub enum Error {
     #[error(transparent)]
     RateLimited(Box<RateLimited>),
     /// No complete response within the configured time.
-    #[error("request timed out after {elapsed:?}")]
+    #[error("request timed out{}", elapsed.map(|d| format!(" after {d:?}")).unwrap_or_default())]
     Timeout {
-        /// The time that ran out.
-        elapsed: Duration,
+        /// The time that ran out, when it was this crate's own timeout.
+        elapsed: Option<Duration>,
         /// The transport's own error, when it reported the timeout.
         #[source]
         source: Option<reqwest::Error>,

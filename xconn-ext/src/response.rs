@@ -5,8 +5,6 @@
 //! those raw bodies (bounded), recognises every shape X and the proxies in
 //! front of it send, and maps each failure to one [`Error`] case.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use futures::TryStreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -92,7 +90,7 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
         }
     } else if e.is_timeout() {
         Error::Timeout {
-            elapsed: Duration::ZERO,
+            elapsed: None,
             source: Some(e),
         }
     } else {

@@ -254,6 +254,19 @@ impl Sandbox {
         &self.shared.config.token
     }
 
+    /// A [`Client`](crate::Client) for this sandbox: its URL and token, and
+    /// retries that wait as the sandbox asks.
+    ///
+    /// # Errors
+    ///
+    /// Never in practice; the settings are those of a running sandbox.
+    pub fn client(&self) -> Result<crate::Client, crate::Error> {
+        crate::Client::builder()
+            .base_url(self.base_url())
+            .bearer_token(self.token())
+            .build()
+    }
+
     /// How many HTTP requests the server has received, whatever their outcome.
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)

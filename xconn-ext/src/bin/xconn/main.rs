@@ -272,7 +272,20 @@ fn request(client: &Client, filter: &Filter) -> xconn_ext::ListConnections {
 async fn list(client: &Client, args: ListArgs) -> ExitCode {
     let mut request = request(client, &args.filter).max_results(args.max_results.unwrap_or(100));
     if !args.fields.is_empty() {
-        request = request.fields(args.fields.iter().cloned());
+        let mut fields = args.fields.clone();
+        if args.format == Format::Table {
+            // The STATUS column is derived from these; without them every
+            // row would look active.
+            for needed in [
+                ConnectionField::DisconnectedAt,
+                ConnectionField::DisconnectReason,
+            ] {
+                if !fields.contains(&needed) {
+                    fields.push(needed);
+                }
+            }
+        }
+        request = request.fields(fields);
     }
     let mut out = Writer::stdout();
     let mut progress = Progress::new();

@@ -131,7 +131,9 @@ impl Printer {
     /// Close an open JSON document after an error, so what was printed
     /// still parses.
     pub fn abort(&mut self, out: &mut Writer) {
-        if self.format == Format::Json {
+        // Nothing printed yet: print nothing, rather than an empty result
+        // that looks like a successful listing.
+        if self.format == Format::Json && self.count > 0 {
             self.finish(out);
         }
     }

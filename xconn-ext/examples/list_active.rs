@@ -1,0 +1,32 @@
+//! List the app's active connections.
+//!
+//! `cargo run -p xconn-ext --features sandbox --example list_active`
+
+mod common;
+
+use futures::TryStreamExt;
+use xconn_ext::{ConnectionField, ConnectionStatus};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (client, _sandbox) = common::client().await?;
+    let mut active = client
+        .connections()
+        .status(ConnectionStatus::Active)
+        .fields(ConnectionField::ALL.iter().cloned())
+        .max_results(100)
+        .stream();
+    let mut count = 0;
+    while let Some(c) = active.try_next().await? {
+        count += 1;
+        println!(
+            "{:<40} {:<26} since {}  from {}",
+            c.id.as_deref().unwrap_or("-"),
+            c.endpoint.as_ref().map_or("-".into(), |e| e.to_string()),
+            c.connected_at.map_or("-".into(), |t| t.to_rfc3339()),
+            c.ip().map_or("-".into(), |ip| ip.to_string()),
+        );
+    }
+    println!("{count} active connections");
+    Ok(())
+}

@@ -1,0 +1,1076 @@
+//! The `xconn` binary, run as a user runs it.
+//!
+//! * Against the embedded sandbox (`--sandbox`): `summary` (text and JSON) agrees with
+//!   what `list` yields record by record; `list` in its three formats, with `--fields`,
+//!   `--limit`, `--status` and `--endpoint`; `endpoints`; `terminate`.
+//! * Against an `httpmock` server: every exit code (2 usage, 3 API problem, 4 transport or
+//!   timeout, 5 undecodable), each with one clear stderr line and never a panic; a usage
+//!   error or a refused confirmation sends nothing (the mock counts zero requests).
+//! * Token hygiene: every run with the secret token (verbose, failing, `--help`) is checked
+//!   for the token on stdout and stderr; the mock proves it was sent as `Bearer <token>`.
+//! * A reader that goes away (`xconn list | head -1`) is not a crash.
+//!
+//! No test touches anything but 127.0.0.1, none sleeps, every process is bounded by a
+//! timeout.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+use xconn_ext::sandbox::{DISCONNECT_REASONS, ENDPOINTS};
+
+/// The token given to the mock runs; it must never be printed.
+const SECRET: &str = "tok-SECRET-12345";
+/// The safety bound on one process.
+const BOUND: Duration = Duration::from_secs(60);
+const TABLE_HEADERS: [&str; 7] = [
+    "ENDPOINT",
+    "STATUS",
+    "CONNECTED AT",
+    "DISCONNECTED AT",
+    "DURATION",
+    "REASON",
+    "CLIENT IP",
+];
+
+/// `xconn` with a clean environment (no token, no base URL, no log filter).
+fn xconn() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xconn"));
+    cmd.env_remove("X_BEARER_TOKEN")
+        .env_remove("X_API_BASE_URL")
+        .env_remove("RUST_LOG")
+        .env_remove("RUST_BACKTRACE")
+        .timeout(BOUND);
+    cmd
+}
+
+/// `xconn --base-url <mock> --token <SECRET>`.
+fn xconn_mock(server: &MockServer) -> Command {
+    let mut cmd = xconn();
+    cmd.args(["--base-url", &server.base_url(), "--token", SECRET]);
+    cmd
+}
+
+/// `xconn --sandbox`.
+fn xconn_sandbox() -> Command {
+    let mut cmd = xconn();
+    cmd.arg("--sandbox");
+    cmd
+}
+
+/// What one run gave.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The stderr of a failed run: exactly one line, starting `error: `.
+    fn error_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one stderr line expected: {self:#?}");
+        assert!(lines[0].starts_with("error: "), "{self:#?}");
+        lines[0]
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
+    }
+
+    fn ndjson(&self) -> Vec<serde_json::Map<String, Value>> {
+        self.stdout
+            .lines()
+            .map(|line| match serde_json::from_str(line) {
+                Ok(Value::Object(map)) => map,
+                other => panic!("not a JSON object line ({other:?}): {line:?}"),
+            })
+            .collect()
+    }
+}
+
+/// Run to completion and check what every run must satisfy: it finished within the
+/// bound, it did not panic, and the secret token appears nowhere in its output.
+fn run(cmd: &mut Command) -> Run {
+    let output = cmd.output().expect("xconn starts");
+    let run = Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    };
+    assert!(
+        run.code.is_some(),
+        "killed (timeout bound or signal): {run:#?}"
+    );
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(SECRET), "the token was printed: {run:#?}");
+        assert!(!text.contains("panicked"), "panic: {run:#?}");
+        assert!(!text.contains("RUST_BACKTRACE"), "panic: {run:#?}");
+    }
+    run
+}
+
+/// Run and require `code`.
+fn run_code(cmd: &mut Command, code: i32) -> Run {
+    let run = run(cmd);
+    assert_eq!(run.code, Some(code), "{run:#?}");
+    run
+}
+
+/// Run and require success with a clean stderr.
+fn run_ok(cmd: &mut Command) -> Run {
+    let run = run_code(cmd, 0);
+    assert_eq!(run.stderr, "", "{run:#?}");
+    run
+}
+
+/// A mock answering anything with 500, to count requests that must not happen.
+fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
+    server.mock(|when, then| {
+        when.any_request();
+        then.status(500);
+    })
+}
+
+/// One connection as the API sends it.
+fn wire_connection(i: usize) -> Value {
+    json!({
+        "id": format!("00000000-0000-4000-8000-{i:012}"),
+        "endpoint_name": "filtered_stream",
+        "client_ip": "203.0.113.7",
+        "connected_at": "2025-05-01T00:00:00.000Z",
+    })
+}
+
+/// A `GET /2/connections` page of `n` connections.
+fn page(n: usize, next_token: Option<&str>) -> Value {
+    let mut meta = json!({ "result_count": n });
+    if let Some(token) = next_token {
+        meta["next_token"] = json!(token);
+    }
+    json!({
+        "data": (0..n).map(wire_connection).collect::<Vec<_>>(),
+        "meta": meta,
+    })
+}
+
+/// A port nothing listens on: bound, read, released.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// `xconn --sandbox summary --format json`.
+fn sandbox_summary() -> Value {
+    run_ok(xconn_sandbox().args(["summary", "--format", "json"])).json()
+}
+
+fn count(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a count: {value}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Sandbox
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn sandbox_summary_json_adds_up_and_matches_the_listed_records() {
+    let summary = sandbox_summary();
+    let (total, active, inactive) = (
+        count(&summary["total"]),
+        count(&summary["active"]),
+        count(&summary["inactive"]),
+    );
+    assert_eq!(total, 250, "the default sandbox has 250 connections");
+    assert_eq!(total, active + inactive);
+    assert!(active > 0 && inactive > 0, "{summary}");
+
+    let by_endpoint = summary["by_endpoint"].as_object().expect("by_endpoint");
+    let mut sums = (0, 0, 0);
+    for (name, c) in by_endpoint {
+        assert!(
+            ENDPOINTS.contains(&name.as_str()),
+            "unknown endpoint {name}"
+        );
+        let (t, a, i) = (
+            count(&c["total"]),
+            count(&c["active"]),
+            count(&c["inactive"]),
+        );
+        assert_eq!(t, a + i, "{name}: {c}");
+        sums = (sums.0 + t, sums.1 + a, sums.2 + i);
+    }
+    assert_eq!(sums, (total, active, inactive));
+    let by_reason = summary["by_reason"].as_object().expect("by_reason");
+    let reasons: u64 = by_reason.values().map(count).sum();
+    assert_eq!(
+        reasons, inactive,
+        "every inactive connection has one reason"
+    );
+    for reason in by_reason.keys() {
+        assert!(DISCONNECT_REASONS.contains(&reason.as_str()), "{reason}");
+    }
+    let durations = &summary["duration_secs"];
+    assert!(count(&durations["median"]) <= count(&durations["max"]));
+
+    // Recount from the records `list` yields, one per NDJSON line.
+    let listed = run_ok(xconn_sandbox().args(["list", "--status", "all", "--format", "ndjson"]));
+    let records = listed.ndjson();
+    assert_eq!(records.len() as u64, total);
+    let mut per_endpoint: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    let mut per_reason: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &records {
+        let name = r["endpoint_name"]
+            .as_str()
+            .expect("endpoint_name")
+            .to_owned();
+        let e = per_endpoint.entry(name).or_default();
+        e.0 += 1;
+        match r.get("disconnect_reason") {
+            None => {
+                assert!(!r.contains_key("disconnected_at"), "{r:?}");
+                e.1 += 1;
+            }
+            Some(reason) => {
+                assert!(r.contains_key("disconnected_at"), "{r:?}");
+                e.2 += 1;
+                *per_reason
+                    .entry(reason.as_str().expect("reason").to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let from_summary: BTreeMap<String, (u64, u64, u64)> = by_endpoint
+        .iter()
+        .map(|(k, c)| {
+            (
+                k.clone(),
+                (
+                    count(&c["total"]),
+                    count(&c["active"]),
+                    count(&c["inactive"]),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(per_endpoint, from_summary);
+    let reasons_from_summary: BTreeMap<String, u64> = by_reason
+        .iter()
+        .map(|(k, v)| (k.clone(), count(v)))
+        .collect();
+    assert_eq!(per_reason, reasons_from_summary);
+
+    // Without --status, `list` shows the API's default: the active ones.
+    let default = run_ok(xconn_sandbox().args(["list", "--format", "json"])).json();
+    assert_eq!(count(&default["meta"]["result_count"]), active);
+}
+
+#[test]
+fn sandbox_summary_text_has_totals_and_both_sections() {
+    let summary = sandbox_summary();
+    let run = run_ok(xconn_sandbox().arg("summary"));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "{} connections: {} active, {} inactive",
+            summary["total"], summary["active"], summary["inactive"]
+        )
+    );
+    assert!(lines[1].starts_with("duration: median "), "{}", run.stdout);
+
+    let header = lines
+        .iter()
+        .position(|l| {
+            l.split_whitespace()
+                .eq(["ENDPOINT", "TOTAL", "ACTIVE", "INACTIVE"])
+        })
+        .unwrap_or_else(|| panic!("no endpoint section: {}", run.stdout));
+    let by_endpoint = summary["by_endpoint"].as_object().expect("by_endpoint");
+    for (i, (name, c)) in by_endpoint.iter().enumerate() {
+        let cells: Vec<&str> = lines[header + 1 + i].split_whitespace().collect();
+        let expected = [
+            name.clone(),
+            c["total"].to_string(),
+            c["active"].to_string(),
+            c["inactive"].to_string(),
+        ];
+        assert_eq!(cells, expected, "{}", run.stdout);
+    }
+
+    let header = lines
+        .iter()
+        .position(|l| l.split_whitespace().eq(["DISCONNECT", "REASON", "COUNT"]))
+        .unwrap_or_else(|| panic!("no reason section: {}", run.stdout));
+    let by_reason = summary["by_reason"].as_object().expect("by_reason");
+    let rows = &lines[header + 1..header + 1 + by_reason.len()];
+    let mut last = u64::MAX;
+    for row in rows {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        let [reason, n] = cells[..] else {
+            panic!("{row:?}")
+        };
+        let n: u64 = n.parse().expect("a count");
+        assert_eq!(count(&by_reason[reason]), n, "{row}");
+        assert!(n <= last, "reasons are sorted by count, descending");
+        last = n;
+    }
+}
+
+#[test]
+fn sandbox_list_table_has_the_columns_aligned() {
+    let run = run_ok(xconn_sandbox().args(["list", "--status", "all"]));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1 + 250, "a header and one row per connection");
+    let header = lines[0];
+    let starts: Vec<usize> = TABLE_HEADERS
+        .iter()
+        .map(|h| {
+            header
+                .find(h)
+                .unwrap_or_else(|| panic!("no {h} in {header:?}"))
+        })
+        .collect();
+    assert_eq!(starts[0], 0);
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "{header:?}");
+    let (mut active, mut inactive) = (0, 0);
+    for line in &lines {
+        let cells: Vec<&str> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| {
+                assert!(
+                    line.is_char_boundary(start) && line.len() > start,
+                    "{line:?}"
+                );
+                if i > 0 {
+                    assert_eq!(
+                        &line[start - 2..start],
+                        "  ",
+                        "column {i} not aligned: {line:?}"
+                    );
+                }
+                assert_ne!(
+                    &line[start..=start],
+                    " ",
+                    "column {i} not aligned: {line:?}"
+                );
+                let end = starts.get(i + 1).map_or(line.len(), |&next| next);
+                line[start..end].trim()
+            })
+            .collect();
+        assert!(cells.iter().all(|c| !c.is_empty()), "{line:?}");
+        if *line == header {
+            continue;
+        }
+        ENDPOINTS
+            .iter()
+            .find(|e| **e == cells[0])
+            .unwrap_or_else(|| panic!("endpoint: {line:?}"));
+        match cells[1] {
+            "active" => {
+                active += 1;
+                assert_eq!((cells[3], cells[5]), ("-", "-"), "{line:?}");
+            }
+            "inactive" => {
+                inactive += 1;
+                assert_ne!(cells[3], "-", "{line:?}");
+                assert!(DISCONNECT_REASONS.contains(&cells[5]), "{line:?}");
+            }
+            other => panic!("status {other:?}: {line:?}"),
+        }
+    }
+    let summary = sandbox_summary();
+    assert_eq!(
+        (active, inactive),
+        (count(&summary["active"]), count(&summary["inactive"]))
+    );
+}
+
+#[test]
+fn sandbox_list_json_is_one_document() {
+    let run = run_ok(xconn_sandbox().args(["list", "--status", "all", "--format", "json"]));
+    assert_eq!(run.stdout.trim_end().lines().count(), 1, "{}", run.stdout);
+    let doc = run.json();
+    let data = doc["data"].as_array().expect("data");
+    assert_eq!(data.len(), 250);
+    assert_eq!(count(&doc["meta"]["result_count"]), data.len() as u64);
+    assert_eq!(doc["errors"], json!([]));
+    for c in data {
+        assert!(
+            c["endpoint_name"].is_string() && c["connected_at"].is_string(),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn sandbox_list_ndjson_projects_the_asked_fields() {
+    let run = run_ok(xconn_sandbox().args([
+        "list",
+        "--status",
+        "all",
+        "--format",
+        "ndjson",
+        "--fields",
+        "id,endpoint_name",
+    ]));
+    let records = run.ndjson();
+    assert_eq!(records.len(), 250);
+    let mut ids = BTreeSet::new();
+    for r in &records {
+        let keys: Vec<&str> = r.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["endpoint_name", "id"], "{r:?}");
+        assert!(
+            ids.insert(r["id"].as_str().expect("id").to_owned()),
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn sandbox_list_limit_gives_exactly_that_many() {
+    let ndjson = run_ok(xconn_sandbox().args(["list", "--limit", "3", "--format", "ndjson"]));
+    assert_eq!(ndjson.ndjson().len(), 3);
+    let json = run_ok(xconn_sandbox().args(["list", "--limit", "3", "--format", "json"])).json();
+    assert_eq!(json["data"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["meta"]["result_count"], 3);
+    let table = run_ok(xconn_sandbox().args(["list", "--status", "all", "--limit", "3"]));
+    assert_eq!(table.stdout.lines().count(), 1 + 3, "{}", table.stdout);
+}
+
+#[test]
+fn sandbox_list_status_inactive_lists_only_ended_connections() {
+    let summary = sandbox_summary();
+    let run = run_ok(xconn_sandbox().args(["list", "--status", "inactive", "--format", "ndjson"]));
+    let records = run.ndjson();
+    assert_eq!(records.len() as u64, count(&summary["inactive"]));
+    for r in &records {
+        assert!(
+            r.contains_key("disconnected_at") && r.contains_key("disconnect_reason"),
+            "{r:?}"
+        );
+    }
+    let table = run_ok(xconn_sandbox().args(["list", "--status", "inactive"]));
+    for line in table.stdout.lines().skip(1) {
+        assert_eq!(line.split_whitespace().nth(1), Some("inactive"), "{line:?}");
+    }
+}
+
+#[test]
+fn sandbox_list_table_status_is_right_whatever_the_fields() {
+    let run = run_ok(xconn_sandbox().args([
+        "list",
+        "--status",
+        "inactive",
+        "--fields",
+        "id,endpoint_name",
+    ]));
+    for line in run.stdout.lines().skip(1) {
+        assert_ne!(line.split_whitespace().nth(1), Some("active"), "{line:?}");
+    }
+}
+
+#[test]
+fn sandbox_list_endpoint_filter() {
+    let summary = sandbox_summary();
+    let run = run_ok(xconn_sandbox().args([
+        "list",
+        "--status",
+        "all",
+        "--endpoint",
+        "filtered_stream",
+        "--format",
+        "ndjson",
+    ]));
+    let records = run.ndjson();
+    assert_eq!(
+        records.len() as u64,
+        count(&summary["by_endpoint"]["filtered_stream"]["total"])
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| r["endpoint_name"] == "filtered_stream")
+    );
+
+    // Repeated --endpoint: the union.
+    let run = run_ok(xconn_sandbox().args([
+        "list",
+        "--status",
+        "all",
+        "--endpoint",
+        "filtered_stream",
+        "--endpoint",
+        "sample_stream",
+        "--format",
+        "ndjson",
+    ]));
+    let records = run.ndjson();
+    let both = ["filtered_stream", "sample_stream"]
+        .map(|e| count(&summary["by_endpoint"][e]["total"]))
+        .iter()
+        .sum::<u64>();
+    assert_eq!(records.len() as u64, both);
+    let seen: BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["endpoint_name"].as_str().expect("endpoint_name"))
+        .collect();
+    assert_eq!(seen, BTreeSet::from(["filtered_stream", "sample_stream"]));
+}
+
+#[test]
+fn endpoints_prints_the_14_names() {
+    // Needs neither a token nor a server.
+    let run = run_ok(xconn().arg("endpoints"));
+    let names: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(names, ENDPOINTS);
+}
+
+#[test]
+fn sandbox_terminate_endpoint_with_yes_reports() {
+    let summary = sandbox_summary();
+    let active = count(&summary["by_endpoint"]["firehose_stream"]["active"]);
+    assert!(active > 0);
+
+    let run = run_ok(xconn_sandbox().args(["terminate", "--endpoint", "firehose_stream", "--yes"]));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], format!("terminated {active}, failed 0"));
+    assert_eq!(lines.len() as u64, 1 + active, "{}", run.stdout);
+    for line in &lines[1..] {
+        let (uuid, outcome) = line.split_once("  ").expect("uuid and outcome");
+        assert_eq!(uuid.len(), 36, "{line:?}");
+        assert_eq!(outcome, "ok", "{line:?}");
+    }
+
+    let run = run_ok(xconn_sandbox().args([
+        "terminate",
+        "--endpoint",
+        "firehose_stream",
+        "-y",
+        "--format",
+        "json",
+    ]));
+    let report = run.json();
+    assert_eq!(count(&report["successful"]), active);
+    assert_eq!(count(&report["failed"]), 0);
+    assert_eq!(
+        report["results"].as_array().map(Vec::len),
+        Some(active as usize)
+    );
+}
+
+#[test]
+fn sandbox_terminate_unknown_uuid_reports_the_failure() {
+    let uuid = "00000000-0000-4000-8000-000000000001";
+    let run = run(xconn_sandbox().args(["terminate", "--uuid", uuid, "--yes"]));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"terminated 0, failed 1"), "{run:#?}");
+    let (id, outcome) = lines[1].split_once("  ").expect("uuid and outcome");
+    assert_eq!(id, uuid);
+    assert!(outcome.starts_with("failed: "), "{outcome}");
+    assert!(
+        outcome.len() > "failed: ".len(),
+        "the reason is shown: {outcome}"
+    );
+}
+
+#[test]
+fn list_json_prints_no_document_when_nothing_was_listed() {
+    let server = MockServer::start();
+    let run = run_code(
+        xconn_mock(&server).args(["list", "--format", "json", "--max-results", "0"]),
+        2,
+    );
+    assert_eq!(
+        run.stdout, "",
+        "no data was read, so no document claims any"
+    );
+}
+
+#[test]
+fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    for target in [
+        &["--all"][..],
+        &["--endpoint", "filtered_stream"],
+        &["--uuid", "00000000-0000-4000-8000-000000000001"],
+    ] {
+        // stdin is a pipe, so even a "y" on it is no confirmation.
+        let run = run_code(
+            xconn_mock(&server)
+                .arg("terminate")
+                .args(target)
+                .write_stdin("y\n"),
+            2,
+        );
+        let line = run.error_line();
+        assert!(line.contains("refusing"), "{line}");
+        assert!(line.contains("--yes"), "{line}");
+        assert_eq!(run.stdout, "");
+    }
+    assert_eq!(any.calls(), 0, "nothing may be sent");
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit codes against a mock
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_2_and_send_nothing() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    let cases: &[(&[&str], &str)] = &[
+        (&["list", "--max-results", "0"], "max_results"),
+        (&["list", "--max-results", "101"], "max_results"),
+        (&["list", "--endpoint", "nope_stream"], "nope_stream"),
+        (&["summary", "--endpoint", "nope_stream"], "nope_stream"),
+        (
+            &["terminate", "--endpoint", "nope_stream", "--yes"],
+            "nope_stream",
+        ),
+        (&["list", "--fields", "id,nope"], "nope"),
+        (&["list", "--status", "bogus"], "bogus"),
+        (&["list", "--limit", "0"], "0"),
+        (&["list", "--timeout", "0"], "0"),
+        (&["list", "--format", "xml"], "xml"),
+        (&["terminate", "--yes"], "--all"),
+        (
+            &[
+                "terminate",
+                "--all",
+                "--endpoint",
+                "filtered_stream",
+                "--yes",
+            ],
+            "--all",
+        ),
+        (&["frobnicate"], "frobnicate"),
+        (
+            &[
+                "list",
+                "--endpoint",
+                "filtered_stream",
+                "--endpoint",
+                "filtered_stream",
+            ],
+            "twice",
+        ),
+        (&["list", "--fields", "id,id"], "twice"),
+    ];
+    for (args, mentions) in cases {
+        let run = run_code(xconn_mock(&server).args(*args), 2);
+        assert!(run.stderr.contains(mentions), "{args:?}: {run:#?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
+    assert_eq!(any.calls(), 0, "nothing may be sent");
+}
+
+#[test]
+fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    for args in [
+        &["list"][..],
+        &["summary"],
+        &["terminate", "--all", "--yes"],
+    ] {
+        let run = run_code(
+            xconn().args(["--base-url", &server.base_url()]).args(args),
+            2,
+        );
+        let line = run.error_line();
+        assert!(line.contains("token"), "{line}");
+        assert!(line.contains("X_BEARER_TOKEN"), "{line}");
+    }
+    // An empty token from the environment is no token.
+    let run = run_code(
+        xconn()
+            .env("X_BEARER_TOKEN", "  ")
+            .args(["--base-url", &server.base_url(), "list"]),
+        2,
+    );
+    assert!(run.error_line().contains("token"));
+    // A token that cannot be a header line is refused without echoing it.
+    let run = run_code(
+        xconn().args([
+            "--base-url",
+            &server.base_url(),
+            "--token",
+            &format!("{SECRET}\nX-Evil: 1"),
+            "list",
+        ]),
+        2,
+    );
+    assert!(run.error_line().contains("token"));
+    assert_eq!(any.calls(), 0, "nothing may be sent");
+}
+
+#[test]
+fn plain_http_to_a_remote_host_exits_2() {
+    let run = run_code(
+        xconn().args([
+            "--base-url",
+            "http://example.invalid",
+            "--token",
+            SECRET,
+            "list",
+        ]),
+        2,
+    );
+    assert!(run.error_line().contains("base_url"));
+}
+
+#[test]
+fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
+    let server = MockServer::start();
+    let unauthorized = server.mock(|when, then| {
+        when.any_request();
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+    });
+    // Default retries: a 401 is final.
+    for args in [
+        &["list"][..],
+        &["summary"],
+        &["terminate", "--all", "--yes"],
+    ] {
+        let run = run_code(xconn_mock(&server).args(args), 3);
+        let line = run.error_line();
+        assert!(line.contains("Unauthorized"), "{line}");
+        assert!(line.contains("401"), "{line}");
+    }
+    assert_eq!(unauthorized.calls(), 3, "one request per command, no retry");
+}
+
+#[test]
+fn rate_limited_exits_3_and_says_when_to_retry() {
+    let server = MockServer::start();
+    let reset = (unix_now() + 30).to_string();
+    let limited = server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(429)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("x-rate-limit-limit", "50")
+            .header("x-rate-limit-remaining", "0")
+            .header("x-rate-limit-reset", reset.as_str())
+            .body(r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#);
+    });
+    let run = run_code(xconn_mock(&server).args(["--max-retries", "0", "list"]), 3);
+    let line = run.error_line();
+    assert!(line.contains("rate limited"), "{line}");
+    assert!(line.contains("retry"), "{line}");
+    assert!(line.contains("Too Many Requests"), "{line}");
+    assert_eq!(limited.calls(), 1);
+}
+
+#[test]
+fn usage_capped_exits_3_says_waiting_will_not_help_and_is_not_retried() {
+    let server = MockServer::start();
+    let reset = (unix_now() + 5).to_string();
+    let capped = server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(429)
+            .header("content-type", "application/problem+json")
+            .header("x-rate-limit-limit", "500")
+            .header("x-rate-limit-remaining", "499")
+            .header("x-rate-limit-reset", reset.as_str())
+            .body(
+                r#"{"account_id":"1","product_name":"standard-basic","title":"UsageCapExceeded","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#,
+            );
+    });
+    // Default retries (2): a spent cap must not be retried.
+    let run = run_code(xconn_mock(&server).arg("summary"), 3);
+    let line = run.error_line();
+    assert!(line.contains("usage cap"), "{line}");
+    assert!(line.contains("waiting will not help"), "{line}");
+    assert!(!line.contains("retry in"), "{line}");
+    assert!(!line.contains("rate limited"), "{line}");
+    assert_eq!(capped.calls(), 1, "a usage cap is never retried");
+}
+
+#[test]
+fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(400)
+            .header("content-type", "application/problem+json")
+            .body(
+                r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
+            );
+    });
+    let run = run_code(xconn_mock(&server).arg("list"), 3);
+    let line = run.error_line();
+    assert!(line.contains("Invalid Request"), "{line}");
+    assert!(
+        line.contains("The `max_results` query parameter value [1000] is not between 1 and 100"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param_missing("pagination_token");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(page(4, Some("p2")).to_string());
+    });
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("pagination_token", "p2");
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+    });
+    let run = run_code(xconn_mock(&server).args(["list", "--format", "json"]), 3);
+    assert!(run.error_line().contains("Unauthorized"));
+    let doc = run.json();
+    assert_eq!(doc["data"].as_array().map(Vec::len), Some(4));
+    assert_eq!(doc["meta"]["result_count"], 4);
+}
+
+#[test]
+fn a_closed_port_exits_4() {
+    let port = closed_port();
+    let run = run_code(
+        xconn().args([
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--token",
+            SECRET,
+            "--max-retries",
+            "0",
+            "list",
+        ]),
+        4,
+    );
+    assert!(run.error_line().contains("transport"), "{run:#?}");
+}
+
+#[test]
+fn a_slow_server_exits_4_after_the_timeout() {
+    let server = MockServer::start();
+    let slow = server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        // A good answer, too late: without the timeout the run would succeed.
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(page(1, None).to_string())
+            .delay(Duration::from_secs(3));
+    });
+    let run = run_code(
+        xconn_mock(&server).args(["--timeout", "0.2", "--max-retries", "0", "list"]),
+        4,
+    );
+    assert!(run.error_line().contains("timed out"), "{run:#?}");
+    assert_eq!(slow.calls(), 1);
+}
+
+#[test]
+fn an_html_200_exits_5() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(200)
+            .header("content-type", "text/html")
+            .body("<html><body><h1>Welcome</h1>\n<p>captive portal</p></body></html>");
+    });
+    let run = run_code(xconn_mock(&server).arg("list"), 5);
+    let line = run.error_line();
+    assert!(line.contains("could not decode"), "{line}");
+    assert!(line.contains("<html>"), "the body excerpt helps: {line}");
+}
+
+#[test]
+fn a_json_200_of_the_wrong_shape_exits_5_and_names_the_path() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"data":[{"endpoint_name":"filtered_stream","connected_at":12345}],"meta":{"result_count":1}}"#);
+    });
+    for args in [&["list"][..], &["summary"]] {
+        let run = run_code(xconn_mock(&server).args(args), 5);
+        let line = run.error_line();
+        assert!(line.contains("data[0].connected_at"), "{line}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Token hygiene
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_token_is_sent_as_a_bearer_header_and_never_printed() {
+    let server = MockServer::start();
+    let authorized = server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .header("authorization", format!("Bearer {SECRET}"));
+        then.status(200)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(page(2, None).to_string());
+    });
+    let run = run_ok(xconn_mock(&server).args(["list", "--format", "ndjson"]));
+    assert_eq!(run.ndjson().len(), 2);
+
+    // Verbose runs log to stderr, still without the token; so does a catch-all filter.
+    let run = run_code(xconn_mock(&server).args(["-vv", "list"]), 0);
+    assert_eq!(run.stdout.lines().count(), 1 + 2);
+    let run = run_code(
+        xconn_mock(&server)
+            .env("RUST_LOG", "trace")
+            .args(["-vv", "summary"]),
+        0,
+    );
+    assert!(!run.stderr.is_empty(), "trace logging is on");
+
+    // From the environment too.
+    run_ok(
+        xconn()
+            .env("X_BEARER_TOKEN", SECRET)
+            .env("X_API_BASE_URL", server.base_url())
+            .arg("list"),
+    );
+    assert_eq!(
+        authorized.calls(),
+        4,
+        "every request carried the bearer token"
+    );
+}
+
+#[test]
+fn verbose_failing_runs_do_not_print_the_token() {
+    let server = MockServer::start();
+    let unauthorized = server.mock(|when, then| {
+        when.any_request().header("authorization", format!("Bearer {SECRET}"));
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+    });
+    for args in [&["-vv", "list"][..], &["-v", "terminate", "--all", "--yes"]] {
+        let run = run_code(xconn_mock(&server).env("RUST_LOG", "trace").args(args), 3);
+        assert!(run.stderr.contains("Unauthorized"), "{run:#?}");
+    }
+    assert_eq!(unauthorized.calls(), 2);
+
+    // Transport failures and timeouts name the URL, never the token.
+    let port = closed_port();
+    let run = run_code(
+        xconn().args([
+            "-vv",
+            "--max-retries",
+            "0",
+            "--token",
+            SECRET,
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "list",
+        ]),
+        4,
+    );
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn help_never_shows_the_token_from_the_environment() {
+    for args in [
+        &["--help"][..],
+        &["list", "--help"],
+        &["terminate", "--help"],
+        &["-h"],
+    ] {
+        let run = run_ok(xconn().env("X_BEARER_TOKEN", SECRET).args(args));
+        assert!(run.stdout.contains("X_BEARER_TOKEN"), "{args:?}: {run:#?}");
+    }
+    // A usage error with the token in the environment: clap's message, no token.
+    let run = run_code(
+        xconn()
+            .env("X_BEARER_TOKEN", SECRET)
+            .args(["list", "--max-results", "many"]),
+        2,
+    );
+    assert!(run.stderr.contains("many"), "{run:#?}");
+    run_ok(xconn().env("X_BEARER_TOKEN", SECRET).arg("--version"));
+}
+
+// ---------------------------------------------------------------------------------------
+// A reader that goes away
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    // Far more than a pipe buffers, so xconn writes into a closed pipe.
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(page(3000, None).to_string());
+    });
+    for format in ["ndjson", "table", "json"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xconn"))
+            .env_remove("X_BEARER_TOKEN")
+            .env_remove("X_API_BASE_URL")
+            .env_remove("RUST_LOG")
+            .args(["--base-url", &server.base_url(), "--token", SECRET])
+            .args(["list", "--format", format])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xconn starts");
+        let pid = child.id();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("a first line");
+        assert!(!first.is_empty() && !first.contains(SECRET), "{first:?}");
+        drop(stdout);
+
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        let output = match rx.recv_timeout(BOUND) {
+            Ok(output) => output.expect("wait"),
+            Err(_) => {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+                panic!("{format}: xconn did not stop after its reader went away");
+            }
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{format}: {stderr}");
+        assert_eq!(stderr, "", "{format}: a closed pipe is not worth a message");
+    }
+}
