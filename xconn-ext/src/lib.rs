@@ -29,7 +29,7 @@
 //!
 //! What you get over the raw generated client (`xconn-sdk`):
 //!
-//! - open [enums](crate::enums) for endpoints and disconnect reasons that
+//! - open [`enums`] for endpoints and disconnect reasons that
 //!   never fail on a value X adds, and closed ones for what you send;
 //! - one [`Error`] with distinct cases, RFC 7807 [`Problem`]s classified
 //!   by [`ProblemKind`] (both problem URI hosts, `about:blank`, X's legacy

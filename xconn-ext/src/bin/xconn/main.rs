@@ -28,8 +28,12 @@ use crate::summary::Summary;
     about = "See and manage your X app's streaming connections"
 )]
 struct Cli {
-    /// API base URL [env: X_API_BASE_URL] [default: https://api.x.com]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = "API base URL [env: X_API_BASE_URL] [default: https://api.x.com]"
+    )]
     base_url: Option<String>,
     /// Bearer token of the app (never printed).
     #[arg(
