@@ -153,7 +153,7 @@ fn client_ip(rng: &mut StdRng) -> String {
 /// Generates `count` connections from `seed`, sorted newest `connected_at` first (ties by id).
 ///
 /// When `count >= 28` every endpoint has at least one active and one inactive connection.
-pub(crate) fn generate(count: usize, seed: u64) -> Vec<Connection> {
+pub(crate) fn generate(count: usize, seed: u64, epoch: i64) -> Vec<Connection> {
     let mut rng = StdRng::seed_from_u64(seed);
     let n = ENDPOINTS.len();
     let mut out = Vec::with_capacity(count);
@@ -169,7 +169,7 @@ pub(crate) fn generate(count: usize, seed: u64) -> Vec<Connection> {
         let client_ip = client_ip(&mut rng);
         let conn = if active {
             // Connected within the last 7 days, at least a minute ago.
-            let connected_at = SANDBOX_EPOCH - rng.random_range(60..7 * 86_400);
+            let connected_at = epoch - rng.random_range(60..7 * 86_400);
             Connection {
                 id,
                 endpoint,
@@ -180,8 +180,8 @@ pub(crate) fn generate(count: usize, seed: u64) -> Vec<Connection> {
             }
         } else {
             // Connected within the last 30 days and gone before the epoch.
-            let connected_at = SANDBOX_EPOCH - rng.random_range(3_600..30 * 86_400);
-            let max_len = (SANDBOX_EPOCH - connected_at - 1).min(3 * 86_400);
+            let connected_at = epoch - rng.random_range(3_600..30 * 86_400);
+            let max_len = (epoch - connected_at - 1).min(3 * 86_400);
             let disconnected_at = connected_at + rng.random_range(5..=max_len);
             let reason = DISCONNECT_REASONS[rng.random_range(0..DISCONNECT_REASONS.len())];
             Connection {
@@ -209,13 +209,19 @@ mod tests {
 
     #[test]
     fn deterministic_per_seed() {
-        assert_eq!(generate(100, 7), generate(100, 7));
-        assert_ne!(generate(100, 7), generate(100, 8));
+        assert_eq!(
+            generate(100, 7, SANDBOX_EPOCH),
+            generate(100, 7, SANDBOX_EPOCH)
+        );
+        assert_ne!(
+            generate(100, 7, SANDBOX_EPOCH),
+            generate(100, 8, SANDBOX_EPOCH)
+        );
     }
 
     #[test]
     fn well_formed() {
-        let conns = generate(500, 42);
+        let conns = generate(500, 42, SANDBOX_EPOCH);
         assert_eq!(conns.len(), 500);
         let mut ids: Vec<_> = conns.iter().map(|c| c.id.as_str()).collect();
         ids.sort_unstable();
@@ -249,7 +255,7 @@ mod tests {
 
     #[test]
     fn projection_omits_absent() {
-        let c = generate(28, 1)
+        let c = generate(28, 1, SANDBOX_EPOCH)
             .into_iter()
             .find(Connection::is_active)
             .unwrap();

@@ -36,7 +36,8 @@
 //!   active connection (of that endpoint). An unknown endpoint name is a 400.
 //! * A terminated connection becomes inactive with `disconnect_reason` `operator_disconnect`
 //!   and `disconnected_at` the sandbox's "now".
-//! * The sandbox's "now" starts at [`SANDBOX_EPOCH`] (2025-06-01T00:00:00Z) and advances one
+//! * The sandbox's "now" starts at [`SANDBOX_EPOCH`] (2025-06-01T00:00:00Z; see
+//!   [`SandboxConfig::epoch`]) and advances one
 //!   second per API operation served, so the same requests always give the same answers. All
 //!   seeded timestamps lie before the epoch.
 //! * Errors are RFC 7807 problems (`application/problem+json`), in the shapes X really sends:
@@ -85,6 +86,7 @@ pub struct SandboxConfig {
     unavailable_burst: u32,
     latency: Duration,
     usage_capped: bool,
+    epoch: i64,
 }
 
 impl Default for SandboxConfig {
@@ -99,6 +101,7 @@ impl Default for SandboxConfig {
             unavailable_burst: 0,
             latency: Duration::ZERO,
             usage_capped: false,
+            epoch: SANDBOX_EPOCH,
         }
     }
 }
@@ -114,6 +117,7 @@ impl fmt::Debug for SandboxConfig {
             .field("unavailable_burst", &self.unavailable_burst)
             .field("latency", &self.latency)
             .field("usage_capped", &self.usage_capped)
+            .field("epoch", &self.epoch)
             .finish()
     }
 }
@@ -183,6 +187,16 @@ impl SandboxConfig {
     #[must_use]
     pub fn usage_capped(mut self, capped: bool) -> Self {
         self.usage_capped = capped;
+        self
+    }
+
+    /// The sandbox's "now" at start, in unix seconds (default
+    /// [`SANDBOX_EPOCH`]): seeded times lie before it. The data stays the
+    /// same for a given seed, shifted in time; a demo may pass the current
+    /// time so that durations read naturally.
+    #[must_use]
+    pub fn epoch(mut self, unix_seconds: i64) -> Self {
+        self.epoch = unix_seconds;
         self
     }
 }

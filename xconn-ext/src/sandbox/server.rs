@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::SandboxConfig;
-use super::data::{self, Connection, ENDPOINTS, SANDBOX_EPOCH};
+use super::data::{self, Connection, ENDPOINTS};
 use super::query::{self, ListQuery, ParamError, StatusFilter};
 
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -72,7 +72,7 @@ fn unix_now() -> u64 {
 
 impl Shared {
     pub(crate) fn new(config: SandboxConfig) -> Self {
-        let connections = data::generate(config.connections, config.seed);
+        let connections = data::generate(config.connections, config.seed, config.epoch);
         let by_id = connections
             .iter()
             .enumerate()
@@ -385,7 +385,7 @@ fn terminate(connection: &mut Connection, now: i64) {
 fn terminate_where(shared: &Shared, select: impl Fn(&Connection) -> bool) -> Response {
     let mut store = shared.store();
     store.clock += 1;
-    let now = SANDBOX_EPOCH + store.clock;
+    let now = shared.config.epoch + store.clock;
     let mut results = Vec::new();
     for connection in &mut store.connections {
         if connection.is_active() && select(connection) {
@@ -455,7 +455,7 @@ fn delete_by_uuids(shared: &Shared, body: &Bytes) -> Response {
     };
     let mut store = shared.store();
     store.clock += 1;
-    let now = SANDBOX_EPOCH + store.clock;
+    let now = shared.config.epoch + store.clock;
     let mut results = Vec::with_capacity(uuids.len());
     for uuid in &uuids {
         let index = store.by_id.get(uuid).copied();

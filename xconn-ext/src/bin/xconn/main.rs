@@ -234,7 +234,10 @@ async fn run(cli: Cli) -> ExitCode {
         builder = builder.bearer_token(token);
     }
     if cli.sandbox {
-        match Sandbox::start(SandboxConfig::default()).await {
+        // Anchor the seeded history at the current minute so that ages and
+        // durations read as they would against the real API.
+        let now = chrono::Utc::now().timestamp();
+        match Sandbox::start(SandboxConfig::default().epoch(now - now % 60)).await {
             Ok(started) => {
                 builder = builder
                     .base_url(started.base_url())
