@@ -1,0 +1,500 @@
+//! Retries over real HTTP, with the client's injectable sleep recording each
+//! wait (no real sleeping): what is retried, how long the client waits, when
+//! it stops, and that usage caps, client errors and (by default) DELETEs are
+//! never sent twice.
+
+mod ext_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use httpmock::prelude::*;
+use httpmock::{HttpMockRequest, HttpMockResponse};
+use xconn_ext::{Client, Connection, Error, ProblemKind, RetryPolicy, StreamEndpoint};
+
+use ext_support::{RecordingSleep, assert_no_token, builder, client_with, page_json, unix_now};
+
+const TOO_MANY: &str = include_str!("../fixtures/error-429-about-blank.json");
+const LEGACY_429: &str = include_str!("../fixtures/error-429-legacy.json");
+const USAGE_CAPPED: &str = include_str!("../fixtures/error-429-usage-capped.json");
+const INVALID_REQUEST: &str = include_str!("../fixtures/error-400-invalid-request.json");
+const UNAUTHORIZED: &str = include_str!("../fixtures/error-401-about-blank.json");
+const CLIENT_FORBIDDEN: &str = include_str!("../fixtures/error-403-client-forbidden.json");
+const BAD_GATEWAY: &str = include_str!("../fixtures/error-502-bad-gateway.html");
+const KILLED: &str = include_str!("../fixtures/terminate-connections.json");
+
+/// One canned response.
+#[derive(Clone, Debug)]
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+fn reply(status: u16, content_type: &'static str, body: impl Into<String>) -> Reply {
+    Reply {
+        status,
+        content_type,
+        headers: Vec::new(),
+        body: body.into(),
+    }
+}
+
+impl Reply {
+    fn header(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+}
+
+fn ok_page() -> Reply {
+    reply(
+        200,
+        "application/json",
+        page_json(&["c1".to_owned(), "c2".to_owned()], None),
+    )
+}
+
+fn killed() -> Reply {
+    reply(200, "application/json", KILLED)
+}
+
+fn unavailable() -> Reply {
+    reply(503, "text/plain", "")
+}
+
+/// Answers the n-th request with `replies[n]` (the last one from then on).
+fn sequence(replies: Vec<Reply>) -> impl Fn(&HttpMockRequest) -> HttpMockResponse + Send + Sync {
+    let next = Arc::new(AtomicUsize::new(0));
+    move |_req| {
+        let n = next.fetch_add(1, Ordering::SeqCst);
+        let r = &replies[n.min(replies.len() - 1)];
+        let mut response = HttpMockResponse::builder()
+            .status(r.status)
+            .header("content-type", r.content_type);
+        for (name, value) in &r.headers {
+            response = response.header(*name, value.clone());
+        }
+        response.body(r.body.as_bytes()).build()
+    }
+}
+
+/// A server whose `method path` answers `replies` in turn.
+async fn serve<'a>(
+    server: &'a MockServer,
+    method: httpmock::Method,
+    path: &str,
+    replies: Vec<Reply>,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(method).path(path);
+            then.respond_with(sequence(replies));
+        })
+        .await
+}
+
+fn policy(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(attempts)
+        .with_backoff(Duration::from_millis(100), Duration::from_secs(10))
+}
+
+async fn list(client: &Client) -> Result<Vec<Connection>, Error> {
+    client.connections().send().await.map(|p| p.connections)
+}
+
+#[tokio::test]
+async fn get_is_retried_after_a_503_and_then_succeeds() {
+    let server = MockServer::start_async().await;
+    let mock = serve(
+        &server,
+        GET,
+        "/2/connections",
+        vec![unavailable(), ok_page()],
+    )
+    .await;
+    let (client, sleep) = client_with(&server, policy(3));
+    let connections = list(&client).await.expect("second attempt succeeds");
+    assert_eq!(connections.len(), 2);
+    assert_eq!(mock.calls_async().await, 2);
+    let waits = sleep.waits();
+    assert_eq!(waits.len(), 1);
+    // First backoff: half fixed, half jitter of the initial 100 ms.
+    assert!(
+        waits[0] >= Duration::from_millis(50) && waits[0] <= Duration::from_millis(100),
+        "{waits:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_wait_after_a_429_is_the_rate_limit_reset() {
+    let server = MockServer::start_async().await;
+    let reset = unix_now() + 20;
+    let limited = reply(429, "application/json; charset=utf-8", TOO_MANY)
+        .header("x-rate-limit-limit", 50)
+        .header("x-rate-limit-remaining", 0)
+        .header("x-rate-limit-reset", reset);
+    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3));
+    list(&client).await.expect("retried after the reset");
+    assert_eq!(mock.calls_async().await, 2);
+    let waits = sleep.waits();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    let expected = Duration::from_secs(reset - unix_now());
+    let diff = waits[0].abs_diff(expected);
+    assert!(diff <= Duration::from_secs(1), "{waits:?} vs {expected:?}");
+    assert!(waits[0] <= Duration::from_secs(20));
+
+    // X's legacy rate-limit body (code 88) is honoured the same way.
+    let server = MockServer::start_async().await;
+    let reset = unix_now() + 5;
+    let limited = reply(429, "application/json", LEGACY_429)
+        .header("x-rate-limit-remaining", 0)
+        .header("x-rate-limit-reset", reset);
+    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3));
+    list(&client).await.expect("retried after the reset");
+    assert_eq!(mock.calls_async().await, 2);
+    let waits = sleep.waits();
+    assert_eq!(waits.len(), 1);
+    assert!(waits[0] > Duration::from_secs(3) && waits[0] <= Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_exactly() {
+    for (value, expected) in [("3", 3), ("0", 0)] {
+        let server = MockServer::start_async().await;
+        let first = unavailable().header("retry-after", value);
+        let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+        let (client, sleep) = client_with(&server, policy(3));
+        list(&client).await.unwrap();
+        assert_eq!(mock.calls_async().await, 2);
+        assert_eq!(sleep.waits(), [Duration::from_secs(expected)]);
+    }
+    // A reset already past: retried at once.
+    let server = MockServer::start_async().await;
+    let limited = reply(429, "application/json", TOO_MANY)
+        .header("x-rate-limit-remaining", 0)
+        .header("x-rate-limit-reset", unix_now() - 10);
+    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3));
+    list(&client).await.unwrap();
+    assert_eq!(mock.calls_async().await, 2);
+    assert_eq!(sleep.waits(), [Duration::ZERO]);
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_attempts_with_growing_backoff() {
+    let server = MockServer::start_async().await;
+    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let (client, sleep) = client_with(&server, policy(4));
+    let error = list(&client).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(e) if e.kind == ProblemKind::ServerError && e.status == 503)
+    );
+    assert_no_token(&error);
+    assert_eq!(mock.calls_async().await, 4);
+    let waits = sleep.waits();
+    assert_eq!(waits.len(), 3);
+    for (i, wait) in waits.iter().enumerate() {
+        let cap = Duration::from_millis(100 << i);
+        assert!(*wait >= cap / 2 && *wait <= cap, "retry {i}: {wait:?}");
+    }
+
+    // One attempt means no retry at all.
+    let server = MockServer::start_async().await;
+    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let (client, sleep) = client_with(&server, policy(1));
+    list(&client).await.unwrap_err();
+    assert_eq!(mock.calls_async().await, 1);
+    assert!(sleep.waits().is_empty());
+
+    // The default policy makes three attempts.
+    let server = MockServer::start_async().await;
+    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let (client, sleep) = client_with(&server, RetryPolicy::default());
+    list(&client).await.unwrap_err();
+    assert_eq!(mock.calls_async().await, 3);
+    assert_eq!(sleep.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn a_wait_longer_than_max_wait_is_returned_not_slept() {
+    let server = MockServer::start_async().await;
+    let reset = unix_now() + 600;
+    let limited = reply(429, "application/json", TOO_MANY)
+        .header("x-rate-limit-remaining", 0)
+        .header("x-rate-limit-reset", reset);
+    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
+    let error = list(&client).await.unwrap_err();
+    assert!(matches!(error, Error::RateLimited(_)), "{error:?}");
+    let wait = error.retry_after().expect("the caller learns when");
+    assert!(
+        wait > Duration::from_secs(598) && wait <= Duration::from_secs(600),
+        "{wait:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(mock.calls_async().await, 1);
+    assert!(sleep.waits().is_empty());
+
+    // Same with Retry-After on a 503.
+    let server = MockServer::start_async().await;
+    let first = unavailable().header("retry-after", 120);
+    let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
+    let error = list(&client).await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(mock.calls_async().await, 1);
+    assert!(sleep.waits().is_empty());
+}
+
+#[tokio::test]
+async fn a_usage_cap_is_never_retried() {
+    let server = MockServer::start_async().await;
+    let capped = reply(429, "application/json; charset=utf-8", USAGE_CAPPED)
+        .header("x-rate-limit-limit", 500)
+        .header("x-rate-limit-remaining", 450)
+        .header("x-rate-limit-reset", unix_now() + 5)
+        .header("retry-after", 5);
+    let mock = serve(&server, GET, "/2/connections", vec![capped, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(5));
+    let error = list(&client).await.unwrap_err();
+    assert!(matches!(&error, Error::Api(e) if e.kind == ProblemKind::UsageCapped));
+    assert_eq!(mock.calls_async().await, 1);
+    assert!(sleep.waits().is_empty());
+}
+
+#[tokio::test]
+async fn client_errors_and_undecodable_200s_are_never_retried() {
+    let cases = [
+        reply(400, "application/json; charset=utf-8", INVALID_REQUEST),
+        reply(401, "application/problem+json", UNAUTHORIZED),
+        reply(403, "application/json", CLIENT_FORBIDDEN),
+        reply(404, "application/problem+json", r#"{"type":"about:blank"}"#),
+        reply(200, "text/html", BAD_GATEWAY),
+        reply(
+            200,
+            "application/json",
+            r#"{"data":[{"connected_at":"not a date"}]}"#,
+        ),
+    ];
+    for case in cases {
+        let server = MockServer::start_async().await;
+        let mock = serve(
+            &server,
+            GET,
+            "/2/connections",
+            vec![case.clone(), ok_page()],
+        )
+        .await;
+        let (client, sleep) = client_with(&server, policy(5));
+        let error = list(&client).await.unwrap_err();
+        assert!(!error.is_retryable(), "{case:?}: {error:?}");
+        assert_eq!(mock.calls_async().await, 1, "{case:?}");
+        assert!(sleep.waits().is_empty(), "{case:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_internal_error_problem_and_a_bad_gateway_are_retried() {
+    for first in [
+        reply(
+            500,
+            "application/problem+json",
+            r#"{"type":"https://api.x.com/2/problems/internal-error","title":"Internal Error"}"#,
+        ),
+        reply(502, "text/html", BAD_GATEWAY),
+        reply(504, "text/plain", ""),
+    ] {
+        let server = MockServer::start_async().await;
+        let mock = serve(
+            &server,
+            GET,
+            "/2/connections",
+            vec![first.clone(), ok_page()],
+        )
+        .await;
+        let (client, sleep) = client_with(&server, policy(3));
+        list(&client)
+            .await
+            .unwrap_or_else(|e| panic!("{first:?}: {e}"));
+        assert_eq!(mock.calls_async().await, 2);
+        assert_eq!(sleep.waits().len(), 1);
+    }
+}
+
+/// A 5xx whose body is a problem of a type this version does not know (or a
+/// typed problem other than `internal-error`) is classified by its type only,
+/// so the 5xx status no longer counts: the GET is not retried, unlike the
+/// same 503 with `about:blank`, an HTML page or no body.
+#[tokio::test]
+#[ignore = "defect (judgement call): error.rs is_retryable() for Error::Api uses only \
+            ProblemKind::is_transient(); a 502/503/504 with a problem type other than \
+            about:blank/internal-error (e.g. an unknown X type) is never retried"]
+async fn a_503_with_an_unknown_problem_type_is_still_retried() {
+    let server = MockServer::start_async().await;
+    let first = reply(
+        503,
+        "application/problem+json",
+        r#"{"type":"https://api.x.com/2/problems/service-unavailable","title":"Service Unavailable"}"#,
+    );
+    let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+    let (client, sleep) = client_with(&server, policy(3));
+    let result = list(&client).await;
+    assert_eq!(mock.calls_async().await, 2, "{result:?}");
+    assert_eq!(sleep.waits().len(), 1);
+    result.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let (b, sleep) = builder(&format!("http://127.0.0.1:{port}"));
+    let client = b.retry_policy(policy(3)).build().unwrap();
+    let error = list(&client).await.unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(error.is_retryable());
+    assert_no_token(&error);
+    assert_eq!(sleep.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn deletes_are_not_retried_unless_opted_in() {
+    let uuid = "6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10";
+    let limited = reply(429, "application/json", TOO_MANY)
+        .header("x-rate-limit-remaining", 0)
+        .header("x-rate-limit-reset", unix_now() + 2);
+    for failure in [unavailable(), limited] {
+        // Default policy: three attempts for GET, one for DELETE.
+        let server = MockServer::start_async().await;
+        let by_uuid = serve(
+            &server,
+            DELETE,
+            "/2/connections",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let all = serve(
+            &server,
+            DELETE,
+            "/2/connections/all",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let by_endpoint = serve(
+            &server,
+            DELETE,
+            "/2/connections/sample_stream",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let (client, sleep) = client_with(&server, RetryPolicy::default());
+        let error = client.terminate([uuid]).await.unwrap_err();
+        assert!(error.is_retryable(), "retryable in itself: {error:?}");
+        client.terminate_all().await.unwrap_err();
+        client
+            .terminate_endpoint(StreamEndpoint::SampleStream)
+            .await
+            .unwrap_err();
+        assert_eq!(by_uuid.calls_async().await, 1);
+        assert_eq!(all.calls_async().await, 1);
+        assert_eq!(by_endpoint.calls_async().await, 1);
+        assert!(sleep.waits().is_empty());
+
+        // Opted in: retried like a GET.
+        let server = MockServer::start_async().await;
+        let by_uuid = serve(
+            &server,
+            DELETE,
+            "/2/connections",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let all = serve(
+            &server,
+            DELETE,
+            "/2/connections/all",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let by_endpoint = serve(
+            &server,
+            DELETE,
+            "/2/connections/sample_stream",
+            vec![failure.clone(), killed()],
+        )
+        .await;
+        let (client, sleep) = client_with(&server, policy(3).with_retry_deletes(true));
+        let report = client.terminate([uuid]).await.unwrap();
+        assert_eq!(report.successful, 1);
+        client.terminate_all().await.unwrap();
+        client
+            .terminate_endpoint(StreamEndpoint::SampleStream)
+            .await
+            .unwrap();
+        assert_eq!(by_uuid.calls_async().await, 2);
+        assert_eq!(all.calls_async().await, 2);
+        assert_eq!(by_endpoint.calls_async().await, 2);
+        assert_eq!(sleep.waits().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn a_page_is_retried_in_the_middle_of_a_stream() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param_missing("pagination_token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(page_json(&["a".to_owned()], Some("second")));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param("pagination_token", "second");
+            then.respond_with(sequence(vec![
+                unavailable(),
+                reply(200, "application/json", page_json(&["b".to_owned()], None)),
+            ]));
+        })
+        .await;
+    let (client, sleep) = client_with(&server, policy(3));
+    let all: Vec<Connection> = client.connections().stream().try_collect().await.unwrap();
+    let ids: Vec<_> = all.iter().map(|c| c.id.as_deref().unwrap()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(first.calls_async().await, 1);
+    assert_eq!(second.calls_async().await, 2);
+    assert_eq!(sleep.waits().len(), 1);
+}
+
+/// The sleep is the one the client was given, shared by clones.
+#[tokio::test]
+async fn clones_share_the_injected_sleep() {
+    let server = MockServer::start_async().await;
+    serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let sleep = Arc::new(RecordingSleep::default());
+    let (b, _) = builder(&server.base_url());
+    let client = b
+        .sleep_impl(sleep.clone())
+        .retry_policy(policy(2))
+        .build()
+        .unwrap();
+    let clone = client.clone();
+    list(&client).await.unwrap_err();
+    list(&clone).await.unwrap_err();
+    assert_eq!(sleep.waits().len(), 2);
+}

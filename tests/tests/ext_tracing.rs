@@ -1,0 +1,174 @@
+//! Token hygiene in logs: with a TRACE-level `fmt` subscriber capturing
+//! everything into a buffer, a run of requests (successes, retries, errors,
+//! terminations) logs the `xconn.request` spans and `retrying` events, and
+//! the bearer token appears nowhere. One test in its own binary, so the
+//! scoped subscriber sees every callsite.
+
+mod ext_support;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use httpmock::prelude::*;
+use httpmock::{HttpMockRequest, HttpMockResponse};
+use tracing_subscriber::fmt::format::FmtSpan;
+use xconn_ext::{Connection, RetryPolicy, StreamEndpoint};
+
+use ext_support::{BEARER, TOKEN, client_with, page_json, unix_now};
+
+/// A `Write` into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Fails the first request of each path with `status`, then succeeds.
+fn flaky(
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    ok_body: String,
+) -> impl Fn(&HttpMockRequest) -> HttpMockResponse + Send + Sync {
+    let seen = Mutex::new(std::collections::HashSet::new());
+    move |req| {
+        let first = seen.lock().unwrap().insert(req.uri().to_string());
+        if first {
+            let mut r = HttpMockResponse::builder()
+                .status(status)
+                .header("content-type", "application/problem+json");
+            for (k, v) in &headers {
+                r = r.header(*k, v.clone());
+            }
+            r.body(r#"{"type":"about:blank","title":"try later"}"#.as_bytes())
+                .build()
+        } else {
+            HttpMockResponse::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(ok_body.as_bytes())
+                .build()
+        }
+    }
+}
+
+#[tokio::test]
+async fn trace_output_has_spans_and_retries_but_never_the_token() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
+        .with_writer({
+            let captured = captured.clone();
+            move || captured.clone()
+        })
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    // Two pages, each failing once with 503 first.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .header("authorization", BEARER)
+                .query_param_missing("pagination_token")
+                .query_param_exists("max_results");
+            then.respond_with(flaky(
+                503,
+                Vec::new(),
+                page_json(&["one".to_owned()], Some("next-page")),
+            ));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .header("authorization", BEARER)
+                .query_param("pagination_token", "next-page");
+            then.respond_with(flaky(
+                429,
+                vec![
+                    ("x-rate-limit-remaining", "0".into()),
+                    ("x-rate-limit-reset", (unix_now() + 3).to_string()),
+                ],
+                page_json(&["two".to_owned()], None),
+            ));
+        })
+        .await;
+    // A listing without max_results: always 401.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param_missing("max_results")
+                .query_param_missing("pagination_token");
+            then.status(401)
+                .header("content-type", "application/problem+json")
+                .body(include_str!("../fixtures/error-401-about-blank.json"));
+        })
+        .await;
+    // Terminations: 503, not retried.
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE).path_matches("^/2/connections");
+            then.status(503).body("");
+        })
+        .await;
+
+    let policy = RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(20));
+    let (client, sleep) = client_with(&server, policy);
+    let all: Vec<Connection> = client
+        .connections()
+        .max_results(1)
+        .stream()
+        .try_collect()
+        .await
+        .expect("both pages after one retry each");
+    assert_eq!(all.len(), 2);
+    assert_eq!(sleep.waits().len(), 2);
+    let unauthorized = client.connections().send().await.unwrap_err();
+    let terminate = client.terminate(["some-uuid"]).await.unwrap_err();
+    let by_endpoint = client
+        .terminate_endpoint(StreamEndpoint::FilteredStream)
+        .await
+        .unwrap_err();
+    drop(guard);
+
+    let log = captured.text();
+    assert!(!log.is_empty(), "nothing was captured");
+    assert!(log.contains("xconn.request"), "{log}");
+    assert!(log.contains("retrying"), "{log}");
+    assert!(log.contains("attempt=2"), "{log}");
+    assert!(log.contains("status=503"), "{log}");
+    assert!(log.contains("status=429"), "{log}");
+    assert!(log.contains("status=401"), "{log}");
+    assert!(log.contains("request failed"), "{log}");
+    assert!(log.contains("DELETE"), "{log}");
+    // The token, or any recognisable part of it, is nowhere.
+    assert!(!log.contains(TOKEN), "token leaked into the log");
+    assert!(!log.contains("7Hq2pZvK"), "token leaked into the log");
+    assert!(!log.contains(BEARER), "token leaked into the log");
+    for error in [&unauthorized, &terminate, &by_endpoint] {
+        ext_support::assert_no_token(error);
+    }
+}

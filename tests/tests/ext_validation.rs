@@ -1,0 +1,226 @@
+//! Input is checked before anything is sent: every invalid listing and
+//! termination is `Error::InvalidInput` naming the field, and a catch-all
+//! mock proves zero requests reached the server (through `send`, `pages` and
+//! `stream` alike).
+
+mod ext_support;
+
+use futures::{StreamExt, TryStreamExt};
+use httpmock::Mock;
+use httpmock::prelude::*;
+use xconn_ext::{
+    ConnectionField, Error, ListConnections, MAX_RESULTS_LIMIT, MAX_UUIDS_PER_REQUEST,
+    StreamEndpoint,
+};
+
+use ext_support::{assert_no_token, client};
+
+/// Answers anything with an empty page, counting every request.
+async fn catch_all(server: &MockServer) -> Mock<'_> {
+    server
+        .mock_async(|_when, then| {
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"meta":{"result_count":0}}"#);
+        })
+        .await
+}
+
+fn field_of(error: &Error) -> String {
+    match error {
+        Error::InvalidInput(input) => input.field().to_owned(),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+/// Runs `make()` through `send`, `pages` and `stream`; each must fail with
+/// InvalidInput on `field` as the first (and only) item.
+async fn assert_rejected(make: impl Fn() -> ListConnections, field: &str) {
+    let error = make().send().await.unwrap_err();
+    assert_eq!(field_of(&error), field, "send: {error}");
+    assert!(!error.is_retryable());
+    assert_eq!(error.status(), None);
+    assert_no_token(&error);
+    assert!(error.to_string().contains(field), "{error}");
+
+    let mut pages = make().pages();
+    let error = pages.try_next().await.unwrap_err();
+    assert_eq!(field_of(&error), field, "pages: {error}");
+    assert!(pages.next().await.is_none(), "pages ends after the error");
+
+    let mut records = make().stream();
+    let error = records.try_next().await.unwrap_err();
+    assert_eq!(field_of(&error), field, "stream: {error}");
+    assert!(
+        records.next().await.is_none(),
+        "stream ends after the error"
+    );
+}
+
+#[tokio::test]
+async fn invalid_listings_send_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server);
+
+    assert_rejected(|| c.connections().max_results(0), "max_results").await;
+    assert_rejected(
+        || c.connections().max_results(MAX_RESULTS_LIMIT + 1),
+        "max_results",
+    )
+    .await;
+    assert_rejected(|| c.connections().max_results(u32::MAX), "max_results").await;
+    assert_rejected(|| c.connections().endpoints([]), "endpoints").await;
+    assert_rejected(
+        || {
+            c.connections().endpoints([
+                StreamEndpoint::FilteredStream,
+                StreamEndpoint::SampleStream,
+                StreamEndpoint::FilteredStream,
+            ])
+        },
+        "endpoints",
+    )
+    .await;
+    assert_rejected(
+        || {
+            c.connections()
+                .endpoints([StreamEndpoint::Unknown("future_stream".into())])
+        },
+        "endpoints",
+    )
+    .await;
+    assert_rejected(
+        || {
+            c.connections().endpoints([
+                StreamEndpoint::FilteredStream,
+                StreamEndpoint::Unknown("".into()),
+            ])
+        },
+        "endpoints",
+    )
+    .await;
+    // The same wire name twice, once known, once as a raw string.
+    assert_rejected(
+        || {
+            c.connections().endpoints([
+                StreamEndpoint::FilteredStream,
+                StreamEndpoint::Unknown("filtered_stream".into()),
+            ])
+        },
+        "endpoints",
+    )
+    .await;
+    assert_rejected(|| c.connections().fields([]), "connection.fields").await;
+    assert_rejected(
+        || {
+            c.connections().fields([
+                ConnectionField::Id,
+                ConnectionField::ClientIp,
+                ConnectionField::Id,
+            ])
+        },
+        "connection.fields",
+    )
+    .await;
+    assert_rejected(|| c.connections().pagination_token(""), "pagination_token").await;
+    assert_rejected(
+        || c.connections().pagination_token("abc\ndef"),
+        "pagination_token",
+    )
+    .await;
+
+    assert_eq!(mock.calls_async().await, 0, "nothing reached the server");
+
+    // The boundaries are accepted (and the catch-all proves they are sent).
+    c.connections().max_results(1).send().await.unwrap();
+    c.connections()
+        .max_results(MAX_RESULTS_LIMIT)
+        .send()
+        .await
+        .unwrap();
+    c.connections()
+        .endpoints(StreamEndpoint::ALL.iter().cloned())
+        .fields(ConnectionField::ALL.iter().cloned())
+        .max_pages(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mock.calls_async().await, 3);
+}
+
+/// `max_pages(0)` is refused by `send` (documented "at least 1"), but
+/// `pages()`/`stream()` check the cap before validating and silently end.
+#[tokio::test]
+#[ignore = "defect: pagination.rs pages(): the max_pages cap check (fetched >= max) runs before \
+            validate(), so max_pages(0) yields an empty stream instead of InvalidInput \
+            (and hides every other invalid parameter too)"]
+async fn max_pages_zero_is_refused_by_every_entry_point() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server);
+    assert_rejected(|| c.connections().max_pages(0), "max_pages").await;
+    // It must not hide another invalid parameter either.
+    let mut pages = c.connections().max_results(0).max_pages(0).pages();
+    assert!(matches!(
+        pages.try_next().await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(mock.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn max_pages_zero_is_refused_by_send() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let error = client(&server)
+        .connections()
+        .max_pages(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&error), "max_pages");
+    assert_eq!(mock.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn invalid_terminations_send_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = catch_all(&server).await;
+    let c = client(&server);
+
+    let cases: Vec<Vec<String>> = vec![
+        vec![],
+        vec![String::new()],
+        vec!["   ".into()],
+        vec!["6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10".into(), String::new()],
+        vec!["6f3c1a52 0d1e".into()],
+        vec!["6f3c1a52-0d1e\n".into()],
+        vec!["tab\there".into()],
+    ];
+    for uuids in cases {
+        let error = c.terminate(uuids.clone()).await.unwrap_err();
+        assert_eq!(field_of(&error), "uuids", "{uuids:?}: {error}");
+        assert!(!error.is_retryable());
+        assert_no_token(&error);
+    }
+
+    // A bad UUID late in a long list: rejected before the first batch goes.
+    let mut many: Vec<String> = (0..MAX_UUIDS_PER_REQUEST * 2)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    many.push(String::new());
+    let error = c.terminate(many).await.unwrap_err();
+    assert_eq!(field_of(&error), "uuids");
+
+    // Unknown endpoints cannot be terminated.
+    for raw in ["future_stream", ""] {
+        let error = c
+            .terminate_endpoint(StreamEndpoint::Unknown(raw.into()))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&error), "endpoint", "{raw:?}");
+    }
+
+    assert_eq!(mock.calls_async().await, 0, "nothing reached the server");
+}
