@@ -243,13 +243,24 @@ async fn a_repeated_token_stops_the_stream_with_an_error() {
     let server = MockServer::start_async().await;
     let (start, chain) = serve_chain(&server, "A", &[("A", "B"), ("B", "A")]).await;
     let results: Vec<Result<Page, Error>> = client(&server).connections().pages().collect().await;
-    assert_eq!(results.len(), 3, "{results:?}");
-    assert!(results[0].is_ok() && results[1].is_ok());
-    match &results[2] {
+    // Every good page is yielded, the one carrying the repeated token too;
+    // then the error, and the stream ends.
+    assert_eq!(results.len(), 4, "{results:?}");
+    let ids: Vec<_> = results[..3]
+        .iter()
+        .map(|r| {
+            r.as_ref().expect("a page").connections[0]
+                .id
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, ["start", "after-A", "after-B"]);
+    match &results[3] {
         Err(Error::RepeatedToken { token }) => assert_eq!(token, "A"),
         other => panic!("expected RepeatedToken, got {other:?}"),
     }
-    let error = results[2].as_ref().unwrap_err();
+    let error = results[3].as_ref().unwrap_err();
     assert!(!error.is_retryable());
     assert!(error.to_string().contains("`A`"));
     // No request with the repeated token after the loop was seen.
@@ -260,8 +271,9 @@ async fn a_repeated_token_stops_the_stream_with_an_error() {
     let server = MockServer::start_async().await;
     let (start, chain) = serve_chain(&server, "S", &[("S", "S")]).await;
     let results: Vec<Result<Page, Error>> = client(&server).connections().pages().collect().await;
-    assert_eq!(results.len(), 2, "{results:?}");
-    assert!(matches!(&results[1], Err(Error::RepeatedToken { token }) if token == "S"));
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[0].is_ok() && results[1].is_ok());
+    assert!(matches!(&results[2], Err(Error::RepeatedToken { token }) if token == "S"));
     assert_eq!(start.calls_async().await, 1);
     assert_eq!(calls(&chain).await, vec![1]);
 
@@ -274,8 +286,9 @@ async fn a_repeated_token_stops_the_stream_with_an_error() {
         .pages()
         .collect()
         .await;
-    assert_eq!(results.len(), 1, "{results:?}");
-    assert!(matches!(&results[0], Err(Error::RepeatedToken { token }) if token == "R"));
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(results[0].is_ok());
+    assert!(matches!(&results[1], Err(Error::RepeatedToken { token }) if token == "R"));
     assert_eq!(start.calls_async().await, 0);
     assert_eq!(calls(&chain).await, vec![1]);
 }

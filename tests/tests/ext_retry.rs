@@ -333,9 +333,6 @@ async fn an_internal_error_problem_and_a_bad_gateway_are_retried() {
 /// so the 5xx status no longer counts: the GET is not retried, unlike the
 /// same 503 with `about:blank`, an HTML page or no body.
 #[tokio::test]
-#[ignore = "defect (judgement call): error.rs is_retryable() for Error::Api uses only \
-            ProblemKind::is_transient(); a 502/503/504 with a problem type other than \
-            about:blank/internal-error (e.g. an unknown X type) is never retried"]
 async fn a_503_with_an_unknown_problem_type_is_still_retried() {
     let server = MockServer::start_async().await;
     let first = reply(

@@ -152,9 +152,6 @@ async fn invalid_listings_send_nothing() {
 /// `max_pages(0)` is refused by `send` (documented "at least 1"), but
 /// `pages()`/`stream()` check the cap before validating and silently end.
 #[tokio::test]
-#[ignore = "defect: pagination.rs pages(): the max_pages cap check (fetched >= max) runs before \
-            validate(), so max_pages(0) yields an empty stream instead of InvalidInput \
-            (and hides every other invalid parameter too)"]
 async fn max_pages_zero_is_refused_by_every_entry_point() {
     let server = MockServer::start_async().await;
     let mock = catch_all(&server).await;

@@ -36,7 +36,10 @@ pub struct Client {
 }
 
 struct Inner {
+    /// For [`Client::sdk`]; requests use a fresh one per attempt.
     sdk: xconn_sdk::Client,
+    http: reqwest::Client,
+    options: xconn_sdk::ClientOptions,
     base_url: String,
     retry: RetryPolicy,
     sleep: SharedSleep,
@@ -102,9 +105,23 @@ impl Client {
                 status = tracing::field::Empty,
                 rate_limit_remaining = tracing::field::Empty,
             );
-            let sdk = self.inner.sdk.clone();
+            // A client value per attempt, so that its response-head
+            // recorder sees only this attempt's response.
+            let recorder = xconn_sdk::ResponseHeadRecorder::new();
+            let sdk = xconn_sdk::Client::new_with_client(
+                &self.inner.base_url,
+                self.inner.http.clone(),
+                self.inner
+                    .options
+                    .clone()
+                    .with_head_recorder(recorder.clone()),
+            );
             let outcome = async {
-                match tokio::time::timeout(timeout, async { finish(send(sdk).await).await }).await {
+                match tokio::time::timeout(timeout, async {
+                    finish(send(sdk).await, &recorder).await
+                })
+                .await
+                {
                     Ok(result) => result,
                     Err(_) => Err(Error::Timeout {
                         elapsed: Some(timeout),
@@ -312,14 +329,13 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::invalid("http_client", e.to_string()))?,
         };
+        let options =
+            xconn_sdk::ClientOptions::new(credentials).with_max_response_bytes(max_response_bytes);
         Ok(Client {
             inner: Arc::new(Inner {
-                sdk: xconn_sdk::Client::new_with_client(
-                    &base_url,
-                    http,
-                    xconn_sdk::ClientOptions::new(credentials)
-                        .with_max_response_bytes(max_response_bytes),
-                ),
+                sdk: xconn_sdk::Client::new_with_client(&base_url, http.clone(), options.clone()),
+                http,
+                options,
                 base_url,
                 retry: self.retry.unwrap_or_default(),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),

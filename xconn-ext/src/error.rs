@@ -60,7 +60,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited(_) | Error::Timeout { .. } => true,
-            Error::Api(e) => e.kind.is_transient(),
+            // Whatever problem type a 5xx carries, the server failed, not
+            // the request (501 Not Implemented excepted).
+            Error::Api(e) => e.kind.is_transient() || matches!(e.status, 500 | 502..=599),
             Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body(),
             Error::InvalidInput(_)
             | Error::Decode(_)
@@ -193,7 +195,8 @@ impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "rate limited ({})", self.status)?;
         match self.retry_after {
-            Some(wait) => write!(f, "; retry in {}s", wait.as_secs()),
+            // Round up: "retry in 1s" for 1.9 s would retry too early.
+            Some(wait) => write!(f, "; retry in {}s", wait.as_secs_f64().ceil() as u64),
             None => Ok(()),
         }
     }

@@ -42,7 +42,7 @@ impl Page {
             Ok(wire) => Ok(Self::from_wire(wire, None)),
             Err(e) => Err(crate::response::decode_body_error::<
                 wire::GetConnectionHistoryResponse,
-            >(200, body, e)),
+            >(200, &Default::default(), body, e)),
         }
     }
 
@@ -189,30 +189,45 @@ impl ListConnections {
         fetch(&self.client, &query, self.pagination_token.as_deref()).await
     }
 
-    /// All pages (a boxed, `Unpin` stream), following `next_token`, one request per page as the stream
-    /// is polled. Ends after the last page, after
-    /// [`ListConnections::max_pages`], or after the first error; a token
-    /// the server already gave is [`Error::RepeatedToken`].
+    /// All pages (a boxed, `Unpin` stream), following `next_token`, one
+    /// request per page as the stream is polled. Ends after the last page,
+    /// after [`ListConnections::max_pages`], or after the first error. A
+    /// `next_token` the server already gave (a cycle) ends it with
+    /// [`Error::RepeatedToken`], after the page that carried it.
     pub fn pages(self) -> BoxStream<'static, Result<Page, Error>> {
+        /// What the next poll does.
+        enum Next {
+            Fetch(Option<String>),
+            /// The page that repeated a token was yielded; now say so.
+            Fail(Error),
+            Done,
+        }
         struct State {
             request: ListConnections,
             query: Option<Query>,
-            next: Option<Option<String>>,
+            next: Next,
             seen: HashSet<String>,
             fetched: usize,
         }
         let mut seen = HashSet::new();
         seen.extend(self.pagination_token.clone());
         let state = State {
-            next: Some(self.pagination_token.clone()),
+            next: Next::Fetch(self.pagination_token.clone()),
             request: self,
             query: None,
             seen,
             fetched: 0,
         };
         stream::try_unfold(state, |mut state| async move {
-            let Some(token) = state.next.take() else {
-                return Ok(None);
+            let token = match std::mem::replace(&mut state.next, Next::Done) {
+                Next::Fetch(token) => token,
+                Next::Fail(error) => return Err(error),
+                Next::Done => return Ok(None),
+            };
+            // Validate first: invalid input is an error even with a cap.
+            let query = match state.query.take() {
+                Some(query) => query,
+                None => state.request.validate()?,
             };
             if state
                 .request
@@ -221,20 +236,18 @@ impl ListConnections {
             {
                 return Ok(None);
             }
-            let query = match state.query.take() {
-                Some(query) => query,
-                None => state.request.validate()?,
-            };
             let page = fetch(&state.request.client, &query, token.as_deref()).await?;
             state.query = Some(query);
             state.fetched += 1;
             if let Some(next) = &page.next_token {
-                if !state.seen.insert(next.clone()) {
-                    return Err(Error::RepeatedToken {
+                state.next = if state.seen.insert(next.clone()) {
+                    Next::Fetch(Some(next.clone()))
+                } else {
+                    // The page itself is good: yield it, then stop.
+                    Next::Fail(Error::RepeatedToken {
                         token: next.clone(),
-                    });
-                }
-                state.next = Some(Some(next.clone()));
+                    })
+                };
             }
             Ok(Some((page, state)))
         })

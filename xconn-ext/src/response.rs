@@ -28,7 +28,10 @@ pub(crate) struct Success<T> {
 }
 
 /// Map the generated client's result of one attempt.
-pub(crate) async fn finish<T: DeserializeOwned>(result: SdkResult<T>) -> Result<Success<T>, Error> {
+pub(crate) async fn finish<T: DeserializeOwned>(
+    result: SdkResult<T>,
+    recorder: &xconn_sdk::ResponseHeadRecorder,
+) -> Result<Success<T>, Error> {
     match result {
         Ok(value) => {
             let headers = value.headers().clone();
@@ -37,11 +40,14 @@ pub(crate) async fn finish<T: DeserializeOwned>(result: SdkResult<T>) -> Result<
                 headers,
             })
         }
-        Err(err) => Err(map_error::<T>(err).await),
+        Err(err) => Err(map_error::<T>(err, recorder).await),
     }
 }
 
-async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Error {
+async fn map_error<T: DeserializeOwned>(
+    err: xconn_sdk::Error<ByteStream>,
+    recorder: &xconn_sdk::ResponseHeadRecorder,
+) -> Error {
     use xconn_sdk::Error as E;
     match err {
         E::ErrorResponse(value) => {
@@ -72,8 +78,12 @@ async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Er
                 ),
             }
         }
-        // Only a `200` is decoded by the generated client.
-        E::InvalidResponsePayload(body, source) => decode_body_error::<T>(200, &body, source),
+        E::InvalidResponsePayload(body, source) => {
+            // Only a `200` is decoded by the generated client; the recorder
+            // has its headers (the generated error keeps only the bytes).
+            let headers = recorder.last().map(|head| head.headers).unwrap_or_default();
+            decode_body_error::<T>(200, &headers, &body, source)
+        }
         E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
             from_reqwest(e)
         }
@@ -198,13 +208,14 @@ pub(crate) fn decode_error(
 /// the path is worth more than a line and column in a minified body.
 pub(crate) fn decode_body_error<T: DeserializeOwned>(
     status: u16,
+    headers: &HeaderMap,
     body: &[u8],
     source: serde_json::Error,
 ) -> Error {
     let path = json_path_of_failure::<T>(body);
     decode_error(
         status,
-        &HeaderMap::new(),
+        headers,
         body,
         path,
         source.to_string(),

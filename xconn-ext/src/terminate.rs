@@ -122,8 +122,10 @@ impl Client {
     /// End connections by UUID (`DELETE /2/connections`).
     ///
     /// Repeated UUIDs are sent once; more than 100 are sent 100 at a time and
-    /// the reports merged. An empty list, or an empty or malformed UUID, is
-    /// rejected before anything is sent. If a later batch fails, its error is
+    /// the reports merged. An empty list, or an empty UUID or one with
+    /// whitespace or control characters, is rejected before anything is
+    /// sent (the format itself is left to the server, which reports unknown
+    /// ids per UUID). If a later batch fails, its error is
     /// returned and the batches before it have taken effect.
     pub async fn terminate<I, S>(&self, uuids: I) -> Result<TerminateReport, Error>
     where

@@ -41,7 +41,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<DeleteAllConnectionsResponseData>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<Problem>,
+        pub errors: ::std::vec::Vec<::serde_json::Value>,
     }
     impl DeleteAllConnectionsResponse {
         pub fn builder() -> builder::DeleteAllConnectionsResponse {
@@ -186,7 +186,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<DeleteConnectionsByEndpointResponseData>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<Problem>,
+        pub errors: ::std::vec::Vec<::serde_json::Value>,
     }
     impl DeleteConnectionsByEndpointResponse {
         pub fn builder() -> builder::DeleteConnectionsByEndpointResponse {
@@ -238,7 +238,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<DeleteConnectionsByUuidsResponseData>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<Problem>,
+        pub errors: ::std::vec::Vec<::serde_json::Value>,
     }
     impl DeleteConnectionsByUuidsResponse {
         pub fn builder() -> builder::DeleteConnectionsByUuidsResponse {
@@ -695,7 +695,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Connection>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<Problem>,
+        pub errors: ::std::vec::Vec<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<GetConnectionHistoryResponseMeta>,
     }
@@ -1428,7 +1428,7 @@ pub mod types {
                 ::std::string::String,
             >,
             errors: ::std::result::Result<
-                ::std::vec::Vec<super::Problem>,
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -1457,7 +1457,7 @@ pub mod types {
             }
             pub fn errors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Problem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value
@@ -1660,7 +1660,7 @@ pub mod types {
                 ::std::string::String,
             >,
             errors: ::std::result::Result<
-                ::std::vec::Vec<super::Problem>,
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -1689,7 +1689,7 @@ pub mod types {
             }
             pub fn errors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Problem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value
@@ -1939,7 +1939,7 @@ pub mod types {
                 ::std::string::String,
             >,
             errors: ::std::result::Result<
-                ::std::vec::Vec<super::Problem>,
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -1968,7 +1968,7 @@ pub mod types {
             }
             pub fn errors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Problem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value
@@ -2688,7 +2688,7 @@ pub mod types {
                 ::std::string::String,
             >,
             errors: ::std::result::Result<
-                ::std::vec::Vec<super::Problem>,
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
             meta: ::std::result::Result<
@@ -2720,7 +2720,7 @@ pub mod types {
             }
             pub fn errors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Problem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value

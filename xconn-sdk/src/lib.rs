@@ -110,6 +110,8 @@ pub struct ClientOptions {
     pub credentials: Credentials,
     /// The most bytes of a response body read; `None` for no limit.
     pub max_response_bytes: Option<usize>,
+    /// Where to record the status and headers of each response received.
+    pub head_recorder: Option<ResponseHeadRecorder>,
 }
 
 impl ClientOptions {
@@ -118,7 +120,15 @@ impl ClientOptions {
         Self {
             credentials,
             max_response_bytes: None,
+            head_recorder: None,
         }
+    }
+
+    /// Record the head of every response in `recorder`.
+    #[must_use]
+    pub fn with_head_recorder(mut self, recorder: ResponseHeadRecorder) -> Self {
+        self.head_recorder = Some(recorder);
+        self
     }
 
     /// Bound response bodies to `limit` bytes.
@@ -132,6 +142,52 @@ impl ClientOptions {
 impl From<Credentials> for ClientOptions {
     fn from(credentials: Credentials) -> Self {
         Self::new(credentials)
+    }
+}
+
+/// The status and headers of a response.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// Keeps the head of the last response a client received.
+///
+/// The generated error for a body that does not decode
+/// ([`Error::InvalidResponsePayload`]) carries only the bytes; a caller that
+/// wants to report the status and `Content-Type` too reads them here.
+/// Clones share one slot, so give each request its own recorder (and its own
+/// client value) when requests run concurrently.
+#[derive(Clone, Debug, Default)]
+pub struct ResponseHeadRecorder(std::sync::Arc<std::sync::Mutex<Option<ResponseHead>>>);
+
+impl ResponseHeadRecorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The head of the last response recorded.
+    pub fn last(&self) -> Option<ResponseHead> {
+        self.slot().clone()
+    }
+
+    fn record(&self, response: &reqwest::Response) {
+        *self.slot() = Some(ResponseHead {
+            status: response.status(),
+            headers: response.headers().clone(),
+        });
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<ResponseHead>> {
+        // A panic elsewhere while holding the lock leaves a valid value.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -172,6 +228,9 @@ impl ClientHooks<ClientOptions> for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
+        if let Some(recorder) = &self.inner().head_recorder {
+            recorder.record(&response);
+        }
         Ok(match self.inner().max_response_bytes {
             Some(limit) => limit_body(response, limit),
             None => response,

@@ -53,8 +53,37 @@ pub fn for_progenitor(spec: &Value) -> Value {
     let mut spec = spec.clone();
     split_default_responses(&mut spec);
     open_problem_union(&mut spec);
+    free_form_partial_errors(&mut spec);
     allow_unknown_fields(&mut spec);
     spec
+}
+
+/// A `200` carries `errors: [Problem]` next to good `data`. However open the
+/// `Problem` type is, one member of an unexpected JSON type (`"status":
+/// "404"`) would fail decoding of the whole page and lose the data. In
+/// success responses, the items of such arrays are therefore free-form JSON
+/// (`serde_json::Value`); the typed layer reads each one leniently.
+/// The `Problem` component itself stays typed for error bodies.
+fn free_form_partial_errors(spec: &mut Value) {
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(errors) = schema.pointer_mut("/properties/errors") else {
+            continue;
+        };
+        let items_are_problems = errors.get("type").and_then(Value::as_str) == Some("array")
+            && errors
+                .pointer("/items/$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.ends_with("/Problem"));
+        if items_are_problems && let Some(items) = errors.get_mut("items") {
+            *items = json!({});
+        }
+    }
 }
 
 /// progenitor counts a `default` response as both a success and an error
@@ -245,6 +274,23 @@ mod tests {
         assert!(problem["properties"]["type"].get("enum").is_none());
         assert!(problem["properties"].get("a").is_some());
         assert!(problem["properties"].get("b").is_some());
+    }
+
+    #[test]
+    fn partial_error_arrays_become_free_form() {
+        let mut spec = json!({"components": {"schemas": {
+            "Page": {"properties": {"errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}}}},
+            "Other": {"properties": {"errors": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}
+        }}});
+        free_form_partial_errors(&mut spec);
+        assert_eq!(
+            spec.pointer("/components/schemas/Page/properties/errors/items"),
+            Some(&json!({}))
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/Other/properties/errors/items/$ref"),
+            Some(&json!("#/components/schemas/Thing"))
+        );
     }
 
     #[test]

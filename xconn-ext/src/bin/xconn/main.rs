@@ -459,7 +459,7 @@ fn report(error: &Error) -> ExitCode {
         Error::Api(e) => {
             let mut line = format!("API error {} [{}] {}", e.status, e.kind, e.problem);
             if let Some(wait) = e.retry_after {
-                line.push_str(&format!("; retry in {}s", wait.as_secs()));
+                line.push_str(&format!("; retry in {}s", wait.as_secs_f64().ceil() as u64));
             }
             if e.kind == xconn_ext::ProblemKind::UsageCapped {
                 line.push_str(
@@ -471,7 +471,7 @@ fn report(error: &Error) -> ExitCode {
         Error::RateLimited(e) => {
             let when = e
                 .retry_after
-                .map(|w| format!("retry in {}s", w.as_secs().max(1)))
+                .map(|w| format!("retry in {}s", (w.as_secs_f64().ceil() as u64).max(1)))
                 .or_else(|| {
                     e.rate_limit
                         .and_then(|rl| rl.reset)
