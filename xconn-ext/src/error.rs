@@ -63,7 +63,10 @@ impl Error {
             // Whatever problem type a 5xx carries, the server failed, not
             // the request (501 Not Implemented excepted).
             Error::Api(e) => e.kind.is_transient() || matches!(e.status, 500 | 502..=599),
-            Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body(),
+            // reqwest reports a body that broke off as a "decode" error;
+            // this crate never has reqwest decode JSON, so it always means
+            // the connection failed mid-response.
+            Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body() || e.is_decode(),
             Error::InvalidInput(_)
             | Error::Decode(_)
             | Error::RepeatedToken { .. }

@@ -53,10 +53,12 @@ async fn map_error<T: DeserializeOwned>(
         E::ErrorResponse(value) => {
             let status = value.status().as_u16();
             let headers = value.headers().clone();
-            match read_bounded(value.into_inner().into_inner(), ERROR_BODY_LIMIT).await {
-                Ok(body) => from_error_body(status, &headers, &body),
-                Err(e) => from_reqwest(e),
-            }
+            // The status says what happened; a body that breaks off or is
+            // over the cap must not turn a retryable 503 into a final error.
+            let body = read_bounded(value.into_inner().into_inner(), ERROR_BODY_LIMIT)
+                .await
+                .unwrap_or_default();
+            from_error_body(status, &headers, &body)
         }
         E::UnexpectedResponse(response) => {
             // A status the spec does not list (1xx, 3xx, a 2xx other than 200).
@@ -117,7 +119,14 @@ fn find_source<'a, T: std::error::Error + 'static>(
         if let Some(found) = err.downcast_ref::<T>() {
             return Some(found);
         }
-        current = err.source();
+        // `io::Error::other(inner)` does not report `inner` as its source;
+        // look inside explicitly (the sdk's body limit travels that way).
+        current = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
