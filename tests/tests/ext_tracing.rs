@@ -6,8 +6,7 @@
 
 mod ext_support;
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -18,26 +17,8 @@ use xconn_ext::{Connection, RetryPolicy, StreamEndpoint};
 
 use ext_support::{BEARER, TOKEN, client_with, page_json, unix_now};
 
-/// A `Write` into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+mod log_capture;
+use log_capture::Captured;
 
 /// Fails the first request of each path with `status`, then succeeds.
 fn flaky(

@@ -17,8 +17,7 @@
 
 mod hardening_support;
 
-use std::io;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -29,26 +28,8 @@ use xconn_ext::{ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoin
 
 use hardening_support::{RawServer, TOKEN, bounded, builder, head_bytes};
 
-/// A `Write` into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+mod log_capture;
+use log_capture::Captured;
 
 /// The global TRACE subscriber and its buffer, installed once.
 fn captured() -> &'static Captured {
