@@ -27,7 +27,9 @@
 //! Settings (environment): `XCONN_BENCH_ROUNDS` (default 9),
 //! `XCONN_BENCH_PAGES` (default `100,1000`), `XCONN_BENCH_CLI` (path of the
 //! `xconn` binary; default `target/release/xconn`, built first when
-//! `cargo` is at hand), `XCONN_BENCH_NO_CLI=1` to skip the CLI.
+//! `cargo` is at hand), `XCONN_BENCH_NO_CLI=1` to skip the CLI,
+//! `XCONN_BENCH_CALLGRIND=1` to add instructions per page counted by
+//! valgrind's callgrind (unmoved by the load of a shared machine; ~1 min).
 
 mod common;
 
@@ -530,8 +532,74 @@ fn parent(bench: bool) {
             ));
         }
     }
+    let took = started.elapsed();
+    let instructions = if bench && std::env::var_os("XCONN_BENCH_CALLGRIND").is_some() {
+        count_instructions(&exe, &server, &page_counts)
+    } else {
+        None
+    };
     drop(server);
-    report(&results, &page_counts, &roles, bench, started.elapsed());
+    report(&results, &page_counts, &roles, bench, took);
+    if let Some((lo, hi, per_page)) = instructions {
+        println!();
+        println!(
+            "callgrind, instructions per page ((I({hi}) - I({lo})) / {}; startup cancels out):",
+            hi - lo
+        );
+        for (role, n) in &per_page {
+            println!("  {role}: {n:.0}");
+        }
+        if let [(_, sdk), (_, hand)] = per_page[..] {
+            println!("  sdk/hand: {:.3}", sdk / hand);
+        }
+    }
+}
+
+/// (fewest pages, most pages, instructions per page of each client).
+type InstructionCounts = (usize, usize, Vec<(&'static str, f64)>);
+
+/// Instructions one page costs each client, counted by callgrind: a figure
+/// that the load of a shared machine does not move.
+fn count_instructions(
+    exe: &Path,
+    server: &Server,
+    page_counts: &[usize],
+) -> Option<InstructionCounts> {
+    let (lo, hi) = (*page_counts.iter().min()?, *page_counts.iter().max()?);
+    if lo == hi {
+        return None;
+    }
+    let total = |role: &str, pages: usize| -> Option<f64> {
+        let output = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(exe)
+            .args(["--role", role, "--url", &server.url(pages)])
+            .args(["--pages", &pages.to_string()])
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(':')
+            .next()?
+            .trim()
+            .replace(',', "")
+            .parse()
+            .ok()
+    };
+    eprintln!("counting instructions under callgrind (slow)...");
+    let mut per_page = Vec::new();
+    for role in ["sdk", "hand"] {
+        let Some(n) = total(role, hi)
+            .zip(total(role, lo))
+            .map(|(h, l)| (h - l) / (hi - lo) as f64)
+        else {
+            eprintln!("warning: valgrind --tool=callgrind did not run; no instruction counts");
+            return None;
+        };
+        per_page.push((role, n));
+    }
+    Some((lo, hi, per_page))
 }
 
 fn report(
