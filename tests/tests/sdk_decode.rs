@@ -176,8 +176,8 @@ async fn seed_example_response_decodes_field_by_field() {
         let at = Utc.with_ymd_and_hms(2023, 11, 7, 5, 31, 56).unwrap();
         assert_eq!(page.data.len(), 1);
         let connection = &page.data[0];
-        assert_eq!(connection.connected_at, Some(at));
-        assert_eq!(connection.disconnected_at, Some(at));
+        assert_eq!(connection.connected_at.map(Into::into), Some(at));
+        assert_eq!(connection.disconnected_at.map(Into::into), Some(at));
         assert_eq!(connection.endpoint_name.as_deref(), Some("sample_stream"));
         assert_eq!(connection.client_ip.as_deref(), Some("<string>"));
         assert_eq!(
@@ -228,14 +228,14 @@ async fn ok_with_data_and_partial_errors_keeps_both() {
     );
     let active = &page.data[0];
     assert_eq!(
-        active.connected_at,
+        active.connected_at.map(Into::into),
         Some(Utc.with_ymd_and_hms(2026, 1, 5, 9, 12, 44).unwrap())
     );
     assert_eq!(active.disconnected_at, None);
     assert_eq!(active.disconnect_reason, None);
     let closed = &page.data[1];
     assert_eq!(
-        closed.disconnected_at,
+        closed.disconnected_at.map(Into::into),
         Some(Utc.with_ymd_and_hms(2026, 1, 5, 8, 30, 0).unwrap())
     );
     assert_eq!(

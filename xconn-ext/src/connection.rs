@@ -67,8 +67,8 @@ impl Connection {
             id: raw.id,
             endpoint: raw.endpoint_name.as_deref().map(StreamEndpoint::from_wire),
             client_ip: raw.client_ip,
-            connected_at: raw.connected_at,
-            disconnected_at: raw.disconnected_at,
+            connected_at: raw.connected_at.map(Into::into),
+            disconnected_at: raw.disconnected_at.map(Into::into),
             disconnect_reason: raw
                 .disconnect_reason
                 .as_deref()

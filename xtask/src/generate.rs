@@ -1,7 +1,8 @@
 //! `cargo xtask generate`: run progenitor, as a library, on the fragment.
 
 use anyhow::{Context, Result, anyhow};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use schemars::schema::{InstanceType, SchemaObject};
 use serde_json::Value;
 
 use crate::adjust;
@@ -37,6 +38,18 @@ pub fn render(spec_text: &str, spec_name: &str) -> Result<String> {
                 .parse()
                 .expect("a path is a token stream"),
         );
+    // `format: date-time` becomes the sdk's `Timestamp`, not chrono's
+    // `DateTime`: chrono's serde impl always takes its relaxed parser, which
+    // made up most of the decoding time of a page (see BENCHMARKS.md).
+    settings.with_conversion(
+        SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            format: Some("date-time".to_owned()),
+            ..SchemaObject::default()
+        },
+        "crate::Timestamp",
+        [TypeImpl::FromStr, TypeImpl::Display].into_iter(),
+    );
     let mut generator = Generator::new(&settings);
     // progenitor reports some unsupported shapes by panicking; turn that into
     // an error that names the spec instead of a backtrace.

@@ -41,8 +41,8 @@ impl Summary {
         let endpoint = connection
             .endpoint
             .as_ref()
-            .map_or_else(|| "(unknown)".to_owned(), |e| e.to_string());
-        let counts = self.by_endpoint.entry(endpoint).or_default();
+            .map_or("(unknown)", |e| e.as_str());
+        let counts = counter(&mut self.by_endpoint, endpoint);
         counts.total += 1;
         if connection.is_active() {
             self.active += 1;
@@ -53,8 +53,8 @@ impl Summary {
             let reason = connection
                 .disconnect_reason
                 .as_ref()
-                .map_or_else(|| "(none given)".to_owned(), |r| r.to_string());
-            *self.by_reason.entry(reason).or_default() += 1;
+                .map_or("(none given)", |r| r.as_str());
+            *counter(&mut self.by_reason, reason) += 1;
         }
         if let Some(d) = connection.duration(now) {
             self.durations.push(d.as_secs());
@@ -130,6 +130,15 @@ impl Summary {
         }
         out
     }
+}
+
+/// The entry for `key`, allocating the key only the first time it is seen
+/// (`entry()` would take an owned key for every connection).
+fn counter<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 /// `1h02m03s`, `4m05s`, `6s`.
