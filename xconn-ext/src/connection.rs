@@ -65,14 +65,11 @@ impl Connection {
     pub(crate) fn from_sdk(raw: xconn_sdk::types::Connection) -> Self {
         Self {
             id: raw.id,
-            endpoint: raw.endpoint_name.as_deref().map(StreamEndpoint::from_wire),
+            endpoint: raw.endpoint_name.map(StreamEndpoint::from_wire_owned),
             client_ip: raw.client_ip,
             connected_at: raw.connected_at.map(Into::into),
             disconnected_at: raw.disconnected_at.map(Into::into),
-            disconnect_reason: raw
-                .disconnect_reason
-                .as_deref()
-                .map(DisconnectReason::from_wire),
+            disconnect_reason: raw.disconnect_reason.map(DisconnectReason::from_wire_owned),
         }
     }
 }

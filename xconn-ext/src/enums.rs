@@ -133,6 +133,12 @@ macro_rules! open_from_wire {
             pub fn from_wire(s: &str) -> Self {
                 Self::from_known(s).unwrap_or_else(|| $name::$other(s.to_owned()))
             }
+
+            /// [`Self::from_wire`] for an owned string: an unknown value
+            /// keeps it without copying.
+            pub(crate) fn from_wire_owned(s: String) -> Self {
+                Self::from_known(&s).unwrap_or($name::$other(s))
+            }
         }
     };
 }

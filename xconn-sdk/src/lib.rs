@@ -419,6 +419,19 @@ fn join_repeated_query_params(url: &mut reqwest::Url, names: &[&str]) {
     let Some(query) = url.query() else {
         return;
     };
+    // Most requests repeat nothing: leave their URL alone.
+    let mut seen = Vec::new();
+    let repeats = query
+        .split('&')
+        .filter_map(|pair| names.iter().find(|n| pair.split('=').next() == Some(n)))
+        .any(|name| {
+            let repeated = seen.contains(name);
+            seen.push(*name);
+            repeated
+        });
+    if !repeats {
+        return;
+    }
     let mut out: Vec<(String, Option<String>)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = match pair.split_once('=') {
