@@ -65,10 +65,7 @@ pub fn for_progenitor(spec: &Value) -> Value {
 /// (`serde_json::Value`); the typed layer reads each one leniently.
 /// The `Problem` component itself stays typed for error bodies.
 fn free_form_partial_errors(spec: &mut Value) {
-    let Some(schemas) = spec
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(schemas) = component_schemas(spec) else {
         return;
     };
     for schema in schemas.values_mut() {
@@ -133,10 +130,7 @@ fn split_default_responses(spec: &mut Value) {
 /// adds extension members (`errors`, `reason`, ...) the spec does not list.
 pub(crate) fn open_problem_union(spec: &mut Value) {
     let snapshot = spec.clone();
-    let Some(schemas) = spec
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(schemas) = component_schemas(spec) else {
         return;
     };
     for schema in schemas.values_mut() {
@@ -196,6 +190,12 @@ fn allow_unknown_fields(spec: &mut Value) {
     if let Some(components) = spec.get_mut("components") {
         walk(components);
     }
+}
+
+/// `components.schemas`, the map the schema adjustments rewrite.
+fn component_schemas(spec: &mut Value) -> Option<&mut Map<String, Value>> {
+    spec.pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
 }
 
 pub(crate) const METHODS: [&str; 8] = [
