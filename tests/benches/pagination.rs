@@ -61,6 +61,7 @@ fn main() {
                 .cloned()
                 .unwrap_or_else(|| panic!("role {role} needs {name}"))
         };
+        pin_role(role);
         match role {
             "server" => serve(opt("--max-pages").parse().expect("--max-pages")),
             "sdk" | "hand" => client_role(role, &opt("--url"), pages_arg(&opt("--pages"))),
@@ -74,6 +75,29 @@ fn main() {
         return;
     }
     parent(args.iter().any(|a| a == "--bench"));
+}
+
+/// On a machine with two or more cores, the server gets the last core and
+/// every client the first, so that the two never compete for one core and
+/// the scheduler does not move them between runs: on a 2-core VM this is
+/// what keeps the sdk/hand ratio from swinging by ±0.1 between runs.
+/// `XCONN_BENCH_NO_PIN` turns it off.
+fn pin_role(role: &str) {
+    use nix::sched::{CpuSet, sched_setaffinity};
+    use nix::unistd::Pid;
+    if std::env::var_os("XCONN_BENCH_NO_PIN").is_some() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 {
+        return;
+    }
+    let core = if role == "server" { cores - 1 } else { 0 };
+    let mut set = CpuSet::new();
+    if set.set(core).is_ok() {
+        // Best effort: a refused affinity only means noisier figures.
+        let _ = sched_setaffinity(Pid::from_raw(0), &set);
+    }
 }
 
 fn pages_arg(s: &str) -> usize {
