@@ -25,7 +25,10 @@ use crate::summary::Summary;
 #[command(
     name = "xconn",
     version,
-    about = "See and manage your X app's streaming connections"
+    about = "See and manage your X app's streaming connections",
+    after_help = "Exit codes: 0 success; 2 invalid usage or input (nothing sent); 3 the API \
+                  answered with a problem; 4 transport failure or timeout; 5 a response that \
+                  could not be decoded."
 )]
 struct Cli {
     #[arg(
