@@ -59,13 +59,12 @@ impl Page {
     }
 }
 
-/// The generated `Problem` keeps every member (in `extra`); re-reading it
-/// through JSON gives this crate's lenient view without naming its fields.
-pub(crate) fn problem_from_wire<P: serde::Serialize>(raw: P) -> Problem {
-    serde_json::to_value(raw)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+/// One item of a response's partial `errors` (free-form JSON in the
+/// generated types), read with this crate's lenient `Problem`. Any object
+/// is a problem; anything else (a bare string, say) becomes an empty one
+/// rather than failing the page.
+pub(crate) fn problem_from_wire(raw: serde_json::Value) -> Problem {
+    serde_json::from_value(raw).unwrap_or_default()
 }
 
 /// A `GET /2/connections` request; see [`Client::connections`].
