@@ -10,7 +10,6 @@ use tracing::Instrument;
 use xconn_sdk::{ByteStream, ResponseValue};
 
 use crate::error::Error;
-use crate::rate_limit::RateLimit;
 use crate::response::{Success, finish};
 use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
 
@@ -160,7 +159,7 @@ impl Client {
 
 fn record_outcome<T>(span: &tracing::Span, outcome: &Result<Success<T>, Error>) {
     let (status, rate_limit) = match outcome {
-        Ok(s) => (Some(200), RateLimit::from_headers(&s.headers)),
+        Ok(s) => (Some(200), s.rate_limit),
         Err(Error::RateLimited(e)) => (Some(e.status), e.rate_limit),
         Err(Error::Api(e)) => (Some(e.status), e.rate_limit),
         Err(e) => (e.status(), None),

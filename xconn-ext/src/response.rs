@@ -21,10 +21,12 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 type SdkResult<T> = Result<ResponseValue<T>, xconn_sdk::Error<ByteStream>>;
 
-/// A decoded success: the body and the response headers.
+/// A decoded success: the body and the rate-limit headers, read once
+/// (the span and the page both want them; the header map itself is not
+/// kept, so it is never cloned).
 pub(crate) struct Success<T> {
     pub body: T,
-    pub headers: HeaderMap,
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Map the generated client's result of one attempt.
@@ -33,13 +35,10 @@ pub(crate) async fn finish<T: DeserializeOwned>(
     recorder: &xconn_sdk::ResponseHeadRecorder,
 ) -> Result<Success<T>, Error> {
     match result {
-        Ok(value) => {
-            let headers = value.headers().clone();
-            Ok(Success {
-                body: value.into_inner(),
-                headers,
-            })
-        }
+        Ok(value) => Ok(Success {
+            rate_limit: RateLimit::from_headers(value.headers()),
+            body: value.into_inner(),
+        }),
         Err(err) => Err(map_error::<T>(err, recorder).await),
     }
 }
