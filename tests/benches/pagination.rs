@@ -64,7 +64,7 @@ fn main() {
         pin_role(role);
         match role {
             "server" => serve(opt("--max-pages").parse().expect("--max-pages")),
-            "sdk" | "hand" => client_role(role, &opt("--url"), pages_arg(&opt("--pages"))),
+            "sdk" | "hand" | "raw" => client_role(role, &opt("--url"), pages_arg(&opt("--pages"))),
             "cli" => cli_role(
                 Path::new(&opt("--exe")),
                 &opt("--url"),
@@ -259,10 +259,10 @@ fn client_role(role: &str, url: &str, pages: usize) {
         .enable_all()
         .build()
         .expect("runtime");
-    let (count, checksum) = if role == "sdk" {
-        runtime.block_on(sdk_loop(url))
-    } else {
-        runtime.block_on(hand_loop(url))
+    let (count, checksum) = match role {
+        "sdk" => runtime.block_on(sdk_loop(url)),
+        "raw" => runtime.block_on(raw_loop(url)),
+        _ => runtime.block_on(hand_loop(url)),
     };
     drop(runtime);
     let wall_ms = start.elapsed().as_secs_f64() * 1e3;
@@ -293,6 +293,38 @@ async fn sdk_loop(url: &str) -> (usize, usize) {
     while let Some(connection) = connections.try_next().await.expect("sdk page") {
         count += 1;
         checksum += connection.id.as_deref().map_or(0, str::len);
+    }
+    (count, checksum)
+}
+
+/// Only the generated client (`xconn_sdk`, with the hooks and body cap the
+/// typed client configures), following `meta.next_token` by hand: the layer
+/// under `sdk`, so that `raw/hand` and `sdk/raw` split the SDK's cost
+/// between the generated code and the typed layer.
+async fn raw_loop(base_url: &str) -> (usize, usize) {
+    use xconn_sdk::types::GetConnectionHistoryStatus;
+    let credentials = xconn_sdk::Credentials::bearer(TOKEN).expect("token");
+    let options = xconn_sdk::ClientOptions::new(credentials).with_max_response_bytes(8 << 20);
+    let sdk = xconn_sdk::Client::new_with_client(base_url, reqwest::Client::new(), options);
+    let mut next: Option<String> = None;
+    let (mut count, mut checksum) = (0, 0);
+    loop {
+        let mut request = sdk
+            .get_connection_history()
+            .status(GetConnectionHistoryStatus::All)
+            .max_results(std::num::NonZeroU32::new(100).expect("100"));
+        if let Some(token) = next.take() {
+            request = request.pagination_token(token);
+        }
+        let page = request.send().await.expect("raw request").into_inner();
+        for connection in &page.data {
+            count += 1;
+            checksum += connection.id.as_deref().map_or(0, str::len);
+        }
+        match page.meta.and_then(|meta| meta.next_token) {
+            Some(token) if !token.is_empty() => next = Some(token),
+            _ => break,
+        }
     }
     (count, checksum)
 }
@@ -497,11 +529,13 @@ struct Results {
     samples: HashMap<(&'static str, usize), Vec<Sample>>,
     /// pages -> per-round sdk/hand ratios (wall, cpu, rss)
     ratios: HashMap<usize, Vec<(f64, f64, f64)>>,
+    /// pages -> per-round CPU ratios (raw/hand, sdk/raw), with `raw` run
+    layers: HashMap<usize, Vec<(f64, f64)>>,
 }
 
 fn parent(bench: bool) {
     let exe = std::env::current_exe().expect("current_exe");
-    let rounds: usize = env_or("XCONN_BENCH_ROUNDS", if bench { 9 } else { 1 });
+    let rounds: usize = env_or("XCONN_BENCH_ROUNDS", if bench { 15 } else { 1 });
     let page_counts: Vec<usize> = if bench {
         std::env::var("XCONN_BENCH_PAGES")
             .unwrap_or_else(|_| "100,1000".into())
@@ -520,6 +554,9 @@ fn parent(bench: bool) {
     );
 
     let mut roles: Vec<&'static str> = vec!["sdk", "hand"];
+    if !bench || std::env::var_os("XCONN_BENCH_LAYERS").is_some() {
+        roles.push("raw");
+    }
     if cli.is_some() {
         roles.push("cli");
     }
@@ -532,6 +569,7 @@ fn parent(bench: bool) {
     let mut results = Results {
         samples: HashMap::new(),
         ratios: HashMap::new(),
+        layers: HashMap::new(),
     };
     let started = Instant::now();
     for &pages in &page_counts {
@@ -554,6 +592,10 @@ fn parent(bench: bool) {
                 s.cpu_ms / h.cpu_ms,
                 s.rss_kib / h.rss_kib,
             ));
+            if let Some(r) = this_round.get("raw") {
+                let layers = (r.cpu_ms / h.cpu_ms, s.cpu_ms / r.cpu_ms);
+                results.layers.entry(pages).or_default().push(layers);
+            }
         }
     }
     let took = started.elapsed();
@@ -682,6 +724,16 @@ fn report(
             rss,
             rss <= RSS_TARGET,
         ));
+    }
+    if !results.layers.is_empty() {
+        println!();
+        println!("| pages | raw/hand CPU (generated client) | sdk/raw CPU (typed layer) |");
+        println!("|------:|-------------------------------:|--------------------------:|");
+        for &pages in page_counts {
+            let r = &results.layers[&pages];
+            let pick = |f: fn(&(f64, f64)) -> f64| median(&r.iter().map(f).collect::<Vec<_>>());
+            println!("| {pages} | {:.3} | {:.3} |", pick(|r| r.0), pick(|r| r.1));
+        }
     }
     let (lo, hi) = (
         *page_counts.iter().min().expect("pages"),
