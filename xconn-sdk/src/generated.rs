@@ -4605,3 +4605,157 @@ pub mod prelude {
 }
 /// Query parameters declared `style: form, explode: false` on an array: X expects each sent once, its values joined by commas.
 pub const COMMA_SEPARATED_QUERY_PARAMS: &[&str] = &["connection.fields", "endpoints"];
+/// The facts of the spec that hand-written code relies on, generated from the same fragment as the client.
+///
+/// `xconn-ext`, its sandbox, CLI and tests read these instead of keeping their own lists; `cargo xtask generate` rewrites them.
+pub mod spec {
+    /// The spec's `info.version`.
+    pub const SPEC_VERSION: &str = "2.167";
+    /// One operation of the fragment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Operation {
+        /// Its `operationId`.
+        pub id: &'static str,
+        /// The HTTP method, upper case.
+        pub method: &'static str,
+        /// The path template.
+        pub path: &'static str,
+        /// Its query parameters, in the spec's order.
+        pub query_params: &'static [&'static str],
+        /// Its path parameters, in the spec's order.
+        pub path_params: &'static [&'static str],
+        /// Whether it takes a request body.
+        pub has_body: bool,
+    }
+    /// Every operation of the fragment, by path then method.
+    pub const OPERATIONS: &[Operation] = &[
+        Operation {
+            id: "getConnectionHistory",
+            method: "GET",
+            path: "/2/connections",
+            query_params: &[
+                "status",
+                "endpoints",
+                "max_results",
+                "pagination_token",
+                "connection.fields",
+            ],
+            path_params: &[],
+            has_body: false,
+        },
+        Operation {
+            id: "deleteConnectionsByUuids",
+            method: "DELETE",
+            path: "/2/connections",
+            query_params: &[],
+            path_params: &[],
+            has_body: true,
+        },
+        Operation {
+            id: "deleteAllConnections",
+            method: "DELETE",
+            path: "/2/connections/all",
+            query_params: &[],
+            path_params: &[],
+            has_body: false,
+        },
+        Operation {
+            id: "deleteConnectionsByEndpoint",
+            method: "DELETE",
+            path: "/2/connections/{endpoint_id}",
+            query_params: &[],
+            path_params: &["endpoint_id"],
+            has_body: false,
+        },
+    ];
+    /// `GET /2/connections` `endpoints`: the stream endpoints, in the spec's order.
+    pub const ENDPOINTS: &[&str] = &[
+        "filtered_stream",
+        "sample_stream",
+        "sample10_stream",
+        "firehose_stream",
+        "tweets_compliance_stream",
+        "users_compliance_stream",
+        "tweet_label_stream",
+        "firehose_stream_lang_en",
+        "firehose_stream_lang_ja",
+        "firehose_stream_lang_ko",
+        "firehose_stream_lang_pt",
+        "likes_firehose_stream",
+        "likes_sample10_stream",
+        "likes_compliance_stream",
+    ];
+    /// `DELETE /2/connections/{endpoint_id}` `endpoint_id`, in the spec's order.
+    pub const ENDPOINT_IDS: &[&str] = &[
+        "filtered_stream",
+        "sample_stream",
+        "sample10_stream",
+        "firehose_stream",
+        "tweets_compliance_stream",
+        "users_compliance_stream",
+        "tweet_label_stream",
+        "firehose_stream_lang_en",
+        "firehose_stream_lang_ja",
+        "firehose_stream_lang_ko",
+        "firehose_stream_lang_pt",
+        "likes_firehose_stream",
+        "likes_sample10_stream",
+        "likes_compliance_stream",
+    ];
+    /// `GET /2/connections` `status`, in the spec's order.
+    pub const STATUSES: &[&str] = &["active", "inactive", "all"];
+    /// The `status` the API assumes when none is sent.
+    pub const STATUS_DEFAULT: Option<&str> = Some("active");
+    /// `GET /2/connections` `connection.fields`, in the spec's order.
+    pub const CONNECTION_FIELDS: &[&str] = &[
+        "client_ip",
+        "connected_at",
+        "disconnect_reason",
+        "disconnected_at",
+        "endpoint_name",
+        "id",
+    ];
+    /// The properties of a connection record, sorted.
+    pub const CONNECTION_PROPERTIES: &[&str] = &[
+        "client_ip",
+        "connected_at",
+        "disconnect_reason",
+        "disconnected_at",
+        "endpoint_name",
+        "id",
+    ];
+    /// The smallest `max_results` the API accepts.
+    pub const MAX_RESULTS_MIN: u32 = 1;
+    /// The largest `max_results` the API accepts.
+    pub const MAX_RESULTS_MAX: u32 = 100;
+    /// The page size the API uses when none is sent.
+    pub const MAX_RESULTS_DEFAULT: Option<u32> = Some(10);
+    /// The most UUIDs one `DELETE /2/connections` takes.
+    pub const MAX_UUIDS_PER_REQUEST: usize = 100;
+    /// Every problem `type` URI the spec names, sorted.
+    pub const PROBLEM_TYPES: &[&str] = &[
+        "https://api.x.com/2/problems/disallowed-resource",
+        "https://api.x.com/2/problems/field-hydration-failure",
+        "https://api.x.com/2/problems/field-unauthorized",
+        "https://api.x.com/2/problems/internal-error",
+        "https://api.x.com/2/problems/invalid-request",
+        "https://api.x.com/2/problems/not-authorized-for-field",
+        "https://api.x.com/2/problems/not-authorized-for-resource",
+        "https://api.x.com/2/problems/resource-not-found",
+        "https://api.x.com/2/problems/resource-unavailable",
+    ];
+    /// The slugs of [`PROBLEM_TYPES`] (`<slug>` of `/2/problems/<slug>`), sorted.
+    pub const PROBLEM_SLUGS: &[&str] = &[
+        "disallowed-resource",
+        "field-hydration-failure",
+        "field-unauthorized",
+        "internal-error",
+        "invalid-request",
+        "not-authorized-for-field",
+        "not-authorized-for-resource",
+        "resource-not-found",
+        "resource-unavailable",
+    ];
+    /// The path every problem type URI has before its slug, whatever the host.
+    pub const PROBLEM_PATH_PREFIX: &str = "/2/problems/";
+}

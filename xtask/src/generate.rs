@@ -61,6 +61,7 @@ pub fn render(spec_text: &str, spec_name: &str) -> Result<String> {
 
     let mut code = tokens.to_string();
     code.push_str(&comma_params_const(&comma_params));
+    code.push_str(&crate::spec_facts::render(&spec).context("a fact of the spec is missing")?);
     let file = syn::parse_file(&code).context("progenitor produced code that does not parse")?;
     let body = prettyplease::unparse(&file);
 

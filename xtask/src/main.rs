@@ -9,6 +9,7 @@ mod adjust;
 mod diff;
 mod extract;
 mod generate;
+mod spec_facts;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
