@@ -55,6 +55,7 @@
 mod data;
 mod query;
 mod server;
+mod time;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -68,6 +69,7 @@ use tokio::task::JoinHandle;
 pub use data::{
     CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
 };
+pub use time::RecordingSleep;
 
 /// The bearer token a sandbox accepts unless configured otherwise.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
