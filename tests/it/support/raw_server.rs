@@ -1,67 +1,17 @@
-//! Helpers shared by the `hardening_*` tests (a module, not a test target):
-//! a scripted raw-TCP HTTP/1.1 server on 127.0.0.1 that can misbehave in
-//! any way a test writes, a [`Sleep`] that records waits and returns at
-//! once, and a client builder with the hygiene token.
-#![allow(dead_code, reason = "each test file uses a different subset")]
+//! A scripted raw-TCP HTTP/1.1 server on 127.0.0.1 that can misbehave in
+//! any way a test writes (the `hardening_*` tests' server).
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use futures::future::BoxFuture;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
-use xconn_ext::{Client, ClientBuilder, RetryPolicy, Sleep};
-
-/// The bearer token of every hardening client. It must never show up in any
-/// `Debug`, `Display`, error or log line.
-pub const TOKEN: &str = "tok-HYGIENE-9f3a";
 
 /// The most bytes of a request head the server reads.
 const MAX_HEAD: usize = 64 * 1024;
-
-/// A [`Sleep`] that records every requested wait and returns at once.
-#[derive(Debug, Default)]
-pub struct RecordingSleep {
-    waits: Mutex<Vec<Duration>>,
-}
-
-impl RecordingSleep {
-    /// The waits requested so far, in order.
-    pub fn waits(&self) -> Vec<Duration> {
-        self.waits.lock().unwrap().clone()
-    }
-
-    /// The sum of the waits requested so far.
-    pub fn total(&self) -> Duration {
-        self.waits().iter().sum()
-    }
-}
-
-impl Sleep for RecordingSleep {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.waits.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
-
-/// A client builder for `base_url`: the hygiene token, a recording sleep, a
-/// 2 s per-attempt bound and retries disabled (tests opt in). The HTTP
-/// client is the library's own (its redirect policy, its timeouts), so the
-/// shipped configuration is what is exercised.
-pub fn builder(base_url: &str) -> (ClientBuilder, Arc<RecordingSleep>) {
-    let sleep = Arc::new(RecordingSleep::default());
-    let builder = Client::builder()
-        .bearer_token(TOKEN)
-        .base_url(base_url)
-        .sleep_impl(sleep.clone())
-        .timeout(Duration::from_secs(2))
-        .retry_policy(RetryPolicy::disabled());
-    (builder, sleep)
-}
 
 /// One request as the server read it: the request line and the headers.
 #[derive(Debug, Clone)]
@@ -249,11 +199,6 @@ impl RawServer {
         format!("http://{}", self.addr)
     }
 
-    /// The port.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
     /// Requests read so far.
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
@@ -292,11 +237,4 @@ async fn read_head(stream: &mut TcpStream) -> Option<String> {
             Err(_) => return None,
         }
     }
-}
-
-/// Run `future` under a bound of `secs` seconds; a hang is a failure.
-pub async fn bounded<T>(secs: u64, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(secs), future)
-        .await
-        .unwrap_or_else(|_| panic!("did not finish within {secs} s (hang?)"))
 }

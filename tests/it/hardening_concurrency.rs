@@ -4,8 +4,6 @@
 //! results, the same as a sequential run gets; an error in one task stays in
 //! that task; the whole run ends within a bound (no deadlock).
 
-mod hardening_support;
-
 use std::collections::HashSet;
 
 use futures::{StreamExt, TryStreamExt};
@@ -15,7 +13,7 @@ use xconn_ext::{
     StreamEndpoint,
 };
 
-use hardening_support::{TOKEN, bounded, builder};
+use crate::support::{TOKEN, bounded, builder};
 
 const TASKS: usize = 64;
 const BURST: u32 = 5;

@@ -2,27 +2,14 @@
 //! downstream service sees when it tests against the sandbox.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use futures::future::BoxFuture;
-use xconn_ext::sandbox::{Sandbox, SandboxConfig};
+use xconn_ext::sandbox::{RecordingSleep, Sandbox, SandboxConfig};
 use xconn_ext::{
     Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, Error, ProblemKind,
-    RetryPolicy, Sleep, StreamEndpoint,
+    RetryPolicy, StreamEndpoint,
 };
-
-/// Records the waits the client asks for and returns at once.
-#[derive(Debug, Default)]
-struct NoSleep(Mutex<Vec<Duration>>);
-
-impl Sleep for NoSleep {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
 
 async fn start(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.expect("sandbox starts")
@@ -246,7 +233,7 @@ async fn terminations_change_state() {
 async fn faults_are_survived_or_reported() {
     // A burst of 503s is retried away.
     let sandbox = start(SandboxConfig::default().unavailable_burst(2)).await;
-    let sleep = Arc::new(NoSleep::default());
+    let sleep = RecordingSleep::shared();
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .bearer_token(sandbox.token())
@@ -256,13 +243,13 @@ async fn faults_are_survived_or_reported() {
         .unwrap();
     let page = client.connections().send().await.unwrap();
     assert!(!page.connections.is_empty());
-    assert_eq!(sleep.0.lock().unwrap().len(), 2);
+    assert_eq!(sleep.waits().len(), 2);
     assert_eq!(sandbox.request_count(), 3);
 
     // A spent rate window: RateLimited with the reset, after the retries
     // the policy allows (the sandbox's window is 60 s, within max_wait).
     let sandbox = start(SandboxConfig::default().rate_limit_after(1)).await;
-    let sleep = Arc::new(NoSleep::default());
+    let sleep = RecordingSleep::shared();
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .bearer_token(sandbox.token())
@@ -281,7 +268,7 @@ async fn faults_are_survived_or_reported() {
             .retry_after
             .is_some_and(|w| w <= Duration::from_secs(60))
     );
-    let waits = sleep.0.lock().unwrap().clone();
+    let waits = sleep.waits();
     assert_eq!(waits.len(), 1, "one retry, waiting for the reset");
     assert!(waits[0] > Duration::from_secs(30), "{waits:?}");
 
@@ -291,7 +278,7 @@ async fn faults_are_survived_or_reported() {
         .base_url(sandbox.base_url())
         .bearer_token(sandbox.token())
         .retry_policy(RetryPolicy::default().with_max_attempts(5))
-        .sleep_impl(Arc::new(NoSleep::default()))
+        .sleep_impl(RecordingSleep::shared())
         .build()
         .unwrap();
     let err = client.connections().send().await.unwrap_err();

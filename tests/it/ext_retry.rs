@@ -3,8 +3,6 @@
 //! it stops, and that usage caps, client errors and (by default) DELETEs are
 //! never sent twice.
 
-mod ext_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,16 +12,12 @@ use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
 use xconn_ext::{Client, Connection, Error, ProblemKind, RetryPolicy, StreamEndpoint};
 
-use ext_support::{RecordingSleep, assert_no_token, builder, client_with, page_json, unix_now};
-
-const TOO_MANY: &str = include_str!("../fixtures/error-429-about-blank.json");
-const LEGACY_429: &str = include_str!("../fixtures/error-429-legacy.json");
-const USAGE_CAPPED: &str = include_str!("../fixtures/error-429-usage-capped.json");
-const INVALID_REQUEST: &str = include_str!("../fixtures/error-400-invalid-request.json");
-const UNAUTHORIZED: &str = include_str!("../fixtures/error-401-about-blank.json");
-const CLIENT_FORBIDDEN: &str = include_str!("../fixtures/error-403-client-forbidden.json");
-const BAD_GATEWAY: &str = include_str!("../fixtures/error-502-bad-gateway.html");
-const KILLED: &str = include_str!("../fixtures/terminate-connections.json");
+use crate::support::fixtures::{
+    BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED, LEGACY_429, TOO_MANY, UNAUTHORIZED,
+    USAGE_CAPPED,
+};
+use crate::support::mock::page_json;
+use crate::support::{RecordingSleep, assert_no_token, builder, client_with, unix_now};
 
 /// One canned response.
 #[derive(Clone, Debug)]

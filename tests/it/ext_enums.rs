@@ -4,8 +4,6 @@
 //! re-serialize unchanged; `FromStr` rejects unknown names and lists the valid
 //! ones.
 
-mod ext_support;
-
 use std::collections::HashSet;
 use std::str::FromStr;
 
@@ -13,7 +11,7 @@ use httpmock::prelude::*;
 use serde_json::json;
 use xconn_ext::{ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint};
 
-use ext_support::{BEARER, client};
+use crate::support::{BEARER, client};
 
 /// The endpoint names of spec 2.167 (`endpoints` and `endpoint_id`), in order.
 const SPEC_ENDPOINTS: [&str; 14] = [

@@ -3,8 +3,6 @@
 //! mid-stream, and partial errors that come with data. Mock hit counts prove
 //! exactly which requests were (not) sent.
 
-mod ext_support;
-
 use futures::{StreamExt, TryStreamExt};
 use httpmock::Mock;
 use httpmock::prelude::*;
@@ -13,9 +11,9 @@ use xconn_ext::{
     StreamEndpoint,
 };
 
-use ext_support::{BEARER, TOKEN, client, page_json};
-
-const DATA_AND_ERRORS: &str = include_str!("../fixtures/history-data-and-errors.json");
+use crate::support::fixtures::{DATA_AND_ERRORS, UNAUTHORIZED};
+use crate::support::mock::page_json;
+use crate::support::{BEARER, TOKEN, client};
 
 fn token(page: usize) -> String {
     format!("tok-{page:02}")
@@ -368,7 +366,7 @@ async fn an_error_mid_stream_ends_it() {
                 .query_param("pagination_token", "two");
             then.status(401)
                 .header("content-type", "application/problem+json")
-                .body(include_str!("../fixtures/error-401-about-blank.json"));
+                .body(UNAUTHORIZED);
         })
         .await;
     let results: Vec<Result<Connection, Error>> =

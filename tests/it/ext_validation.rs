@@ -3,8 +3,6 @@
 //! mock proves zero requests reached the server (through `send`, `pages` and
 //! `stream` alike).
 
-mod ext_support;
-
 use futures::{StreamExt, TryStreamExt};
 use httpmock::Mock;
 use httpmock::prelude::*;
@@ -13,7 +11,7 @@ use xconn_ext::{
     StreamEndpoint,
 };
 
-use ext_support::{assert_no_token, client};
+use crate::support::{assert_no_token, client};
 
 /// Answers anything with an empty page, counting every request.
 async fn catch_all(server: &MockServer) -> Mock<'_> {

@@ -15,8 +15,6 @@
 //! The subscriber is the process's global default (so `log` records and
 //! every thread reach it); this binary is about nothing else.
 
-mod hardening_support;
-
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -26,10 +24,10 @@ use tracing_subscriber::util::SubscriberInitExt;
 use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 use xconn_ext::{ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoint};
 
-use hardening_support::{RawServer, TOKEN, bounded, builder, head_bytes};
+use crate::support::raw_server::{RawServer, head_bytes};
+use crate::support::{TOKEN, bounded, builder};
 
-mod log_capture;
-use log_capture::Captured;
+use crate::support::log_capture::Captured;
 
 /// The global TRACE subscriber and its buffer, installed once.
 fn captured() -> &'static Captured {
@@ -397,5 +395,5 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 }
 
 fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
-    hardening_support::response_bytes(status, &[("Content-Type", content_type)], body)
+    crate::support::raw_server::response_bytes(status, &[("Content-Type", content_type)], body)
 }

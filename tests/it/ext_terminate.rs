@@ -2,8 +2,6 @@
 //! (bodies checked), merged reports, the endpoint and `all` paths, unknown
 //! response members tolerated, and errors mapped as for listings.
 
-mod ext_support;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,17 +13,11 @@ use xconn_ext::{
     Client, Error, MAX_UUIDS_PER_REQUEST, ProblemKind, StreamEndpoint, TerminateReport,
 };
 
-use ext_support::{BEARER, TOKEN, assert_no_token, client, unix_now};
-
-const KILLED: &str = include_str!("../fixtures/terminate-connections.json");
-const KILLED_UNKNOWN_FIELDS: &str =
-    include_str!("../fixtures/terminate-connections-unknown-fields.json");
-const INVALID_REQUEST: &str = include_str!("../fixtures/error-400-invalid-request.json");
-const UNAUTHORIZED: &str = include_str!("../fixtures/error-401-about-blank.json");
-const CLIENT_FORBIDDEN: &str = include_str!("../fixtures/error-403-client-forbidden.json");
-const TOO_MANY: &str = include_str!("../fixtures/error-429-about-blank.json");
-const USAGE_CAPPED: &str = include_str!("../fixtures/error-429-usage-capped.json");
-const BAD_GATEWAY: &str = include_str!("../fixtures/error-502-bad-gateway.html");
+use crate::support::fixtures::{
+    BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED, KILLED_UNKNOWN_FIELDS, TOO_MANY,
+    UNAUTHORIZED, USAGE_CAPPED,
+};
+use crate::support::{BEARER, TOKEN, assert_no_token, client, unix_now};
 
 fn uuid(i: usize) -> String {
     format!("{i:08x}-0d1e-4b7a-9c7e-{:012x}", i * 7919)

@@ -6,10 +6,12 @@
 //! `uniqueItems`, `format: date-time|int32`).
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
+
+use crate::support::unix_now;
 use xconn_ext::sandbox::{
     CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DEFAULT_TOKEN, ENDPOINTS, Sandbox, SandboxConfig,
 };
@@ -133,13 +135,6 @@ impl Api {
             .map(|c| c["id"].as_str().expect("id").to_owned())
             .collect()
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
 }
 
 fn keys(object: &Value) -> Vec<&str> {

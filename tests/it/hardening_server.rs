@@ -5,8 +5,6 @@
 //! error, within a bound, without panicking, buffering without limit or
 //! looping.
 
-mod hardening_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -16,7 +14,8 @@ use futures::channel::oneshot;
 use serde_json::json;
 use xconn_ext::{Error, ProblemKind, RetryPolicy};
 
-use hardening_support::{RawServer, TOKEN, bounded, builder, head_bytes, response_bytes};
+use crate::support::raw_server::{RawServer, head_bytes, response_bytes};
+use crate::support::{TOKEN, bounded, builder, unix_now};
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const PROBLEM: (&str, &str) = ("Content-Type", "application/problem+json");
@@ -541,13 +540,6 @@ async fn rate_limited_forever_ends_a_page_stream() {
     assert!(bounded(5, pages.next()).await.is_none());
     assert_eq!(server.hits(), 5);
     assert_eq!(sleep.waits(), vec![Duration::ZERO; 4]);
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 // ---------------------------------------------------------------- redirects

@@ -4,24 +4,17 @@
 //! HTML and truncated bodies, rate limits vs usage caps, and `200`s that do
 //! not decode. Retries are disabled, so each case is exactly one request.
 
-mod ext_support;
-
 use std::time::Duration;
 
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use xconn_ext::{ABOUT_BLANK, ApiError, Error, ProblemKind, RateLimited};
 
-use ext_support::{BEARER, assert_no_token, client, unix_now};
-
-const INVALID_REQUEST: &str = include_str!("../fixtures/error-400-invalid-request.json");
-const UNAUTHORIZED: &str = include_str!("../fixtures/error-401-about-blank.json");
-const LEGACY_401: &str = include_str!("../fixtures/error-401-legacy.json");
-const CLIENT_FORBIDDEN: &str = include_str!("../fixtures/error-403-client-forbidden.json");
-const TOO_MANY: &str = include_str!("../fixtures/error-429-about-blank.json");
-const LEGACY_429: &str = include_str!("../fixtures/error-429-legacy.json");
-const USAGE_CAPPED: &str = include_str!("../fixtures/error-429-usage-capped.json");
-const BAD_GATEWAY: &str = include_str!("../fixtures/error-502-bad-gateway.html");
+use crate::support::fixtures::{
+    BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, LEGACY_401, LEGACY_429, TOO_MANY, UNAUTHORIZED,
+    USAGE_CAPPED,
+};
+use crate::support::{BEARER, assert_no_token, client, unix_now};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 const JSON_UTF8: &str = "application/json; charset=utf-8";

@@ -4,8 +4,6 @@
 //! the bearer token appears nowhere. One test in its own binary, so the
 //! scoped subscriber sees every callsite.
 
-mod ext_support;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,10 +13,11 @@ use httpmock::{HttpMockRequest, HttpMockResponse};
 use tracing_subscriber::fmt::format::FmtSpan;
 use xconn_ext::{Connection, RetryPolicy, StreamEndpoint};
 
-use ext_support::{BEARER, TOKEN, client_with, page_json, unix_now};
+use crate::support::fixtures::UNAUTHORIZED;
+use crate::support::mock::page_json;
+use crate::support::{BEARER, TOKEN, client_with, unix_now};
 
-mod log_capture;
-use log_capture::Captured;
+use crate::support::log_capture::Captured;
 
 /// Fails the first request of each path with `status`, then succeeds.
 fn flaky(
@@ -103,7 +102,7 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
                 .query_param_missing("pagination_token");
             then.status(401)
                 .header("content-type", "application/problem+json")
-                .body(include_str!("../fixtures/error-401-about-blank.json"));
+                .body(UNAUTHORIZED);
         })
         .await;
     // Terminations: 503, not retried.
@@ -150,6 +149,6 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
     assert!(!log.contains("7Hq2pZvK"), "token leaked into the log");
     assert!(!log.contains(BEARER), "token leaked into the log");
     for error in [&unauthorized, &terminate, &by_endpoint] {
-        ext_support::assert_no_token(error);
+        crate::support::assert_no_token(error);
     }
 }

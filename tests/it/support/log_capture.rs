@@ -1,5 +1,5 @@
-//! An in-memory sink for `tracing` output, shared by the tests that check
-//! what the client logs (and that the token is never in it).
+//! An in-memory sink for `tracing` output, for the tests that check what
+//! the client logs (and that the token is never in it).
 
 use std::io;
 use std::sync::{Arc, Mutex};

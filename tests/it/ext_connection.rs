@@ -1,8 +1,6 @@
 //! `Connection` records over HTTP: projections leave absent fields `None`,
 //! `ip()`, `duration()`, `is_active()`, and the spec's own example decodes.
 
-mod ext_support;
-
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
@@ -13,10 +11,8 @@ use xconn_ext::{
     Connection, ConnectionField, ConnectionStatus, DisconnectReason, ProblemKind, StreamEndpoint,
 };
 
-use ext_support::{BEARER, TOKEN, client};
-
-const SEED: &str = include_str!("../fixtures/seed-get-connection-history.json");
-const DATA_AND_ERRORS: &str = include_str!("../fixtures/history-data-and-errors.json");
+use crate::support::fixtures::{DATA_AND_ERRORS, SEED};
+use crate::support::{BEARER, TOKEN, client};
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

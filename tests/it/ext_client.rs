@@ -2,17 +2,15 @@
 //! go (path prefixes), the `Authorization` header actually sent, the
 //! per-attempt timeout, and the token kept out of every `Debug`.
 
-mod ext_support;
-
 use std::time::{Duration, Instant};
 
 use httpmock::prelude::*;
 use xconn_ext::{Client, DEFAULT_BASE_URL, Error, RetryPolicy, USER_AGENT};
 
-use ext_support::{BEARER, TOKEN, assert_no_token, builder, client, http};
+use crate::support::fixtures::{KILLED, UNAUTHORIZED};
+use crate::support::{BEARER, TOKEN, assert_no_token, builder, client, http};
 
 const EMPTY_PAGE: &str = r#"{"meta":{"result_count":0}}"#;
-const KILLED: &str = include_str!("../fixtures/terminate-connections.json");
 
 fn invalid_field(result: Result<Client, Error>) -> String {
     match result {
@@ -167,7 +165,7 @@ async fn the_bearer_token_is_sent_on_every_operation() {
             });
             then.status(401)
                 .header("content-type", "application/problem+json")
-                .body(include_str!("../fixtures/error-401-about-blank.json"));
+                .body(UNAUTHORIZED);
         })
         .await;
 

@@ -14,35 +14,17 @@ use xconn_sdk::types::{
 };
 use xconn_sdk::{ByteStream, Error, ResponseValue};
 
-const SEED: &str = include_str!("../fixtures/seed-get-connection-history.json");
-const DATA_AND_ERRORS: &str = include_str!("../fixtures/history-data-and-errors.json");
-const TERMINATED: &str = include_str!("../fixtures/terminate-connections.json");
-const TERMINATED_UNKNOWN_FIELDS: &str =
-    include_str!("../fixtures/terminate-connections-unknown-fields.json");
-
-const E401_ABOUT_BLANK: &str = include_str!("../fixtures/error-401-about-blank.json");
-const E403_CLIENT_FORBIDDEN: &str = include_str!("../fixtures/error-403-client-forbidden.json");
-const E429_ABOUT_BLANK: &str = include_str!("../fixtures/error-429-about-blank.json");
-const E429_USAGE_CAPPED: &str = include_str!("../fixtures/error-429-usage-capped.json");
-const E400_INVALID_REQUEST: &str = include_str!("../fixtures/error-400-invalid-request.json");
-const E401_LEGACY: &str = include_str!("../fixtures/error-401-legacy.json");
-const E429_LEGACY: &str = include_str!("../fixtures/error-429-legacy.json");
-const E502_HTML: &str = include_str!("../fixtures/error-502-bad-gateway.html");
+use crate::support::fixtures::{
+    BAD_GATEWAY, CLIENT_FORBIDDEN, DATA_AND_ERRORS, INVALID_REQUEST, KILLED, KILLED_UNKNOWN_FIELDS,
+    LEGACY_401, LEGACY_429, SEED, TOO_MANY, UNAUTHORIZED, USAGE_CAPPED,
+};
+use crate::support::sdk_client as client;
 
 /// Problem bodies arrive under both content types.
 const PROBLEM_CONTENT_TYPES: [&str; 2] = [
     "application/problem+json",
     "application/json; charset=utf-8",
 ];
-
-fn client(base_url: &str) -> xconn_sdk::Client {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client");
-    let credentials = xconn_sdk::Credentials::bearer("test-token").expect("valid token");
-    xconn_sdk::Client::new_with_client(base_url, http, credentials.into())
-}
 
 async fn collect(stream: ByteStream) -> Vec<u8> {
     stream
@@ -354,7 +336,7 @@ async fn terminate_all_three(body: &'static str) -> [Kills; 3] {
 
 #[tokio::test]
 async fn terminate_responses_decode() {
-    for kills in terminate_all_three(TERMINATED).await {
+    for kills in terminate_all_three(KILLED).await {
         assert_eq!(
             kills,
             (
@@ -380,10 +362,10 @@ async fn terminate_responses_decode() {
 #[tokio::test]
 async fn terminate_responses_tolerate_unknown_fields() {
     // Unknown keys at the top level, in `data` and in each result.
-    let fixture: Value = serde_json::from_str(TERMINATED_UNKNOWN_FIELDS).unwrap();
+    let fixture: Value = serde_json::from_str(KILLED_UNKNOWN_FIELDS).unwrap();
     assert!(fixture["data"]["kill_batch_id"].is_string());
     assert!(fixture["meta"].is_object());
-    for kills in terminate_all_three(TERMINATED_UNKNOWN_FIELDS).await {
+    for kills in terminate_all_three(KILLED_UNKNOWN_FIELDS).await {
         assert_eq!(
             kills,
             (
@@ -409,13 +391,13 @@ async fn terminate_responses_tolerate_unknown_fields() {
 #[tokio::test]
 async fn ok_with_a_body_that_is_not_the_schema_keeps_the_bytes() {
     let server = MockServer::start_async().await;
-    serve_ok(&server, GET, "/2/connections", "text/html", E502_HTML).await;
+    serve_ok(&server, GET, "/2/connections", "text/html", BAD_GATEWAY).await;
     match client(&server.base_url())
         .get_connection_history()
         .send()
         .await
     {
-        Err(Error::InvalidResponsePayload(bytes, _)) => assert_eq!(bytes, E502_HTML.as_bytes()),
+        Err(Error::InvalidResponsePayload(bytes, _)) => assert_eq!(bytes, BAD_GATEWAY.as_bytes()),
         other => panic!("expected InvalidResponsePayload, got {other:?}"),
     }
 }
@@ -425,8 +407,8 @@ async fn ok_with_a_body_that_is_not_the_schema_keeps_the_bytes() {
 #[tokio::test]
 async fn unauthorized_about_blank() {
     for content_type in PROBLEM_CONTENT_TYPES {
-        let raw = get_error(401, Some(content_type), &[], E401_ABOUT_BLANK).await;
-        raw.assert_intact(401, Some(content_type), E401_ABOUT_BLANK);
+        let raw = get_error(401, Some(content_type), &[], UNAUTHORIZED).await;
+        raw.assert_intact(401, Some(content_type), UNAUTHORIZED);
         let problem = raw.problem();
         assert_eq!(problem.type_.as_deref(), Some("about:blank"));
         assert_eq!(problem.title.as_deref(), Some("Unauthorized"));
@@ -439,8 +421,8 @@ async fn unauthorized_about_blank() {
 #[tokio::test]
 async fn client_forbidden_keeps_reason_and_registration_url() {
     for content_type in PROBLEM_CONTENT_TYPES {
-        let raw = get_error(403, Some(content_type), &[], E403_CLIENT_FORBIDDEN).await;
-        raw.assert_intact(403, Some(content_type), E403_CLIENT_FORBIDDEN);
+        let raw = get_error(403, Some(content_type), &[], CLIENT_FORBIDDEN).await;
+        raw.assert_intact(403, Some(content_type), CLIENT_FORBIDDEN);
         let problem = raw.problem();
         assert_eq!(
             problem.type_.as_deref(),
@@ -473,8 +455,8 @@ async fn rate_limited_keeps_rate_limit_headers() {
         ("x-rate-limit-reset", "1767225600"),
     ];
     for content_type in PROBLEM_CONTENT_TYPES {
-        let raw = get_error(429, Some(content_type), &headers, E429_ABOUT_BLANK).await;
-        raw.assert_intact(429, Some(content_type), E429_ABOUT_BLANK);
+        let raw = get_error(429, Some(content_type), &headers, TOO_MANY).await;
+        raw.assert_intact(429, Some(content_type), TOO_MANY);
         for (name, value) in headers {
             assert_eq!(raw.header(name), value);
         }
@@ -496,8 +478,8 @@ async fn usage_capped_is_told_apart_by_type_not_headers() {
         ("x-rate-limit-reset", "1767225600"),
     ];
     for content_type in PROBLEM_CONTENT_TYPES {
-        let raw = get_error(429, Some(content_type), &headers, E429_USAGE_CAPPED).await;
-        raw.assert_intact(429, Some(content_type), E429_USAGE_CAPPED);
+        let raw = get_error(429, Some(content_type), &headers, USAGE_CAPPED).await;
+        raw.assert_intact(429, Some(content_type), USAGE_CAPPED);
         assert_eq!(raw.header("x-rate-limit-remaining"), "297");
         let problem = raw.problem();
         assert_eq!(
@@ -525,8 +507,8 @@ async fn usage_capped_is_told_apart_by_type_not_headers() {
 #[tokio::test]
 async fn invalid_request_errors_array_lands_in_extra() {
     for content_type in PROBLEM_CONTENT_TYPES {
-        let raw = get_error(400, Some(content_type), &[], E400_INVALID_REQUEST).await;
-        raw.assert_intact(400, Some(content_type), E400_INVALID_REQUEST);
+        let raw = get_error(400, Some(content_type), &[], INVALID_REQUEST).await;
+        raw.assert_intact(400, Some(content_type), INVALID_REQUEST);
         let problem = raw.problem();
         assert_eq!(
             problem.type_.as_deref(),
@@ -556,8 +538,8 @@ async fn invalid_request_errors_array_lands_in_extra() {
 #[tokio::test]
 async fn legacy_errors_decode_as_spec_error_schema() {
     for (status, body, code, message) in [
-        (401, E401_LEGACY, 32, "Could not authenticate you."),
-        (429, E429_LEGACY, 88, "Rate limit exceeded"),
+        (401, LEGACY_401, 32, "Could not authenticate you."),
+        (429, LEGACY_429, 88, "Rate limit exceeded"),
     ] {
         for content_type in PROBLEM_CONTENT_TYPES {
             let raw = get_error(status, Some(content_type), &[], body).await;
@@ -584,8 +566,8 @@ async fn legacy_errors_decode_as_spec_error_schema() {
 #[tokio::test]
 async fn bad_gateway_html_page_is_kept_raw() {
     for content_type in ["text/html", "application/json; charset=utf-8"] {
-        let raw = get_error(502, Some(content_type), &[], E502_HTML).await;
-        raw.assert_intact(502, Some(content_type), E502_HTML);
+        let raw = get_error(502, Some(content_type), &[], BAD_GATEWAY).await;
+        raw.assert_intact(502, Some(content_type), BAD_GATEWAY);
         assert!(serde_json::from_slice::<Problem>(&raw.body).is_err());
     }
 }
@@ -614,7 +596,7 @@ async fn delete_operations_return_error_responses_intact() {
             then.status(429)
                 .header("content-type", "application/problem+json")
                 .header("x-rate-limit-remaining", "0")
-                .body(E429_ABOUT_BLANK);
+                .body(TOO_MANY);
         })
         .await;
     let c = client(&server.base_url());
@@ -638,7 +620,7 @@ async fn delete_operations_return_error_responses_intact() {
         .await,
     ];
     for raw in raws {
-        raw.assert_intact(429, Some("application/problem+json"), E429_ABOUT_BLANK);
+        raw.assert_intact(429, Some("application/problem+json"), TOO_MANY);
         assert_eq!(raw.header("x-rate-limit-remaining"), "0");
         assert_eq!(raw.problem().status, Some(429));
     }

@@ -11,28 +11,10 @@ use xconn_sdk::types::{
     GetConnectionHistoryEndpointsItem as Endpoint, GetConnectionHistoryStatus,
 };
 
-const TOKEN: &str = "AAAA-test-bearer-token%2Fxyz";
-const BEARER: &str = "Bearer AAAA-test-bearer-token%2Fxyz";
+use crate::support::{BEARER, TOKEN, sdk_client as client, sdk_client_with as client_with};
+
 /// Response header the echoing mocks use to hand back the raw query string.
 const ECHO_QUERY: &str = "x-echo-query";
-
-/// A client authenticated the way the SDK documents: [`xconn_sdk::Credentials`]
-/// applied by its hook. No proxy, so nothing leaves 127.0.0.1 whatever the
-/// environment says.
-fn client_with(base_url: &str, credentials: xconn_sdk::Credentials) -> xconn_sdk::Client {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client");
-    xconn_sdk::Client::new_with_client(base_url, http, credentials.into())
-}
-
-fn client(base_url: &str) -> xconn_sdk::Client {
-    client_with(
-        base_url,
-        xconn_sdk::Credentials::bearer(TOKEN).expect("valid token"),
-    )
-}
 
 /// `(key, value)` pairs of the raw (still percent-encoded) query string.
 fn raw_pairs(query: &str) -> Vec<(&str, &str)> {

@@ -9,8 +9,6 @@
 //! One raw-TCP server on 127.0.0.1 serves every case: the test sets the
 //! exact bytes of the next response, then sends one request (retries off).
 
-mod hardening_support;
-
 use std::sync::{Arc, Mutex, OnceLock};
 
 use proptest::prelude::*;
@@ -19,7 +17,8 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use xconn_ext::{Client, DecodeError, Error, Page, ProblemKind};
 
-use hardening_support::{RawServer, bounded, builder, head_bytes};
+use crate::support::raw_server::{RawServer, head_bytes};
+use crate::support::{bounded, builder};
 
 /// The runtime, the server and a client of it, shared by every case.
 struct Env {
