@@ -2,13 +2,21 @@
 //! see which of your app's streaming connections are active, which dropped,
 //! when and why, and end the ones you do not want.
 //!
-//! ```no_run
-//! use futures::TryStreamExt;
-//! use xconn_ext::{Client, ConnectionStatus, StreamEndpoint};
+//! This example runs as it stands (it is a doctest): it starts the in-process
+//! `sandbox` fake of the API on 127.0.0.1, so it needs no account, token or
+//! network.
 //!
-//! # async fn demo() -> Result<(), xconn_ext::Error> {
-//! // X_BEARER_TOKEN (and optionally X_API_BASE_URL) from the environment.
-//! let client = Client::from_env()?;
+#![cfg_attr(feature = "sandbox", doc = "```")]
+#![cfg_attr(not(feature = "sandbox"), doc = "```ignore")]
+//! use futures::TryStreamExt;
+//! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
+//! use xconn_ext::{ConnectionStatus, StreamEndpoint};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default().connections(60).seed(7)).await?;
+//! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN`).
+//! let client = sandbox.client()?;
 //!
 //! // Every ended filtered-stream connection, across all pages, lazily.
 //! let mut ended = client
@@ -18,16 +26,67 @@
 //!     .max_results(100)
 //!     .stream();
 //! while let Some(connection) = ended.try_next().await? {
+//!     assert!(!connection.is_active());
 //!     println!(
 //!         "{:?} ended at {:?}: {:?}",
 //!         connection.id, connection.disconnected_at, connection.disconnect_reason
 //!     );
 //! }
+//!
+//! // End every active connection of one endpoint; the report says what failed.
+//! let report = client.terminate_endpoint(StreamEndpoint::FilteredStream).await?;
+//! println!("ended {}, failed {}", report.successful, report.failed);
+//! let still_active: Vec<_> = client
+//!     .connections()
+//!     .endpoints([StreamEndpoint::FilteredStream])
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! assert!(still_active.is_empty());
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! What you get over the raw generated client (`xconn-sdk`):
+//! # Adding it to a project
+//!
+//! ```toml
+//! [dependencies]
+//! xconn-ext = "0.1"
+//! futures = "0.3"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//!
+//! [dev-dependencies]
+//! # The sandbox, for your own tests (see the `sandbox_in_tests` example).
+//! xconn-ext = { version = "0.1", features = ["sandbox"] }
+//! ```
+//!
+//! # Features
+//!
+//! None is on by default.
+//!
+//! - `sandbox`: `sandbox::Sandbox`, an in-process, stateful fake of the API
+//!   that injects the failures the real one produces (rate limits, usage
+//!   caps, 503s, latency), and `sandbox::RecordingSleep`, to drive retries
+//!   in tests without waiting.
+//! - `cli`: the `xconn` command-line tool (`cargo install xconn-ext
+//!   --features cli,sandbox`).
+//! - `schemars`: `schemars::JsonSchema` for the public data types, for
+//!   services that re-expose connection data in their own OpenAPI documents.
+//!
+//! # Examples
+//!
+//! Each runs against the sandbox: `cargo run -p xconn-ext --features sandbox
+//! --example NAME`.
+//!
+//! - [`list_active`](https://github.com/xconn-rs/xconn/blob/main/xconn-ext/examples/list_active.rs): the app's active connections.
+//! - [`disconnect_reasons`](https://github.com/xconn-rs/xconn/blob/main/xconn-ext/examples/disconnect_reasons.rs): why streams dropped,
+//!   counted over every page.
+//! - [`terminate_duplicates`](https://github.com/xconn-rs/xconn/blob/main/xconn-ext/examples/terminate_duplicates.rs): keep the newest
+//!   connection of an endpoint and end the others.
+//! - [`sandbox_in_tests`](https://github.com/xconn-rs/xconn/blob/main/xconn-ext/examples/sandbox_in_tests.rs): the sandbox in a
+//!   downstream service's own tests.
+//!
+//! # What you get over the raw generated client (`xconn-sdk`)
 //!
 //! - open [`enums`] for endpoints and disconnect reasons that
 //!   never fail on a value X adds, and closed ones for what you send;
