@@ -8,6 +8,7 @@ use httpmock::prelude::*;
 use xconn_ext::{Client, DEFAULT_BASE_URL, Error, RetryPolicy, USER_AGENT};
 
 use crate::support::fixtures::{KILLED, UNAUTHORIZED};
+use crate::support::mock::list_page;
 use crate::support::{BEARER, TOKEN, assert_no_token, builder, client, http};
 
 const EMPTY_PAGE: &str = r#"{"meta":{"result_count":0}}"#;
@@ -135,16 +136,7 @@ fn debug_never_shows_the_token() {
 #[tokio::test]
 async fn the_bearer_token_is_sent_on_every_operation() {
     let server = MockServer::start_async().await;
-    let list = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(EMPTY_PAGE);
-        })
-        .await;
+    let list = list_page(&server, EMPTY_PAGE).await;
     let delete = server
         .mock_async(|when, then| {
             when.method(DELETE)

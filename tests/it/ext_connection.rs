@@ -12,6 +12,7 @@ use xconn_ext::{
 };
 
 use crate::support::fixtures::{DATA_AND_ERRORS, SEED};
+use crate::support::mock::list_page;
 use crate::support::{BEARER, TOKEN, client};
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -20,14 +21,7 @@ fn at(s: &str) -> DateTime<Utc> {
 
 async fn serve(body: String) -> (MockServer, Vec<Connection>) {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/2/connections");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(body);
-        })
-        .await;
+    list_page(&server, body).await;
     let page = client(&server).connections().send().await.expect("page");
     (server, page.connections)
 }
@@ -165,14 +159,7 @@ async fn duration_and_is_active_from_decoded_records() {
 #[tokio::test]
 async fn the_seed_example_decodes() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/2/connections");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(SEED);
-        })
-        .await;
+    list_page(&server, SEED).await;
     let page = client(&server).connections().send().await.expect("seed");
     assert_eq!(page.connections.len(), 1);
     let c = &page.connections[0];

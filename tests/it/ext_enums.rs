@@ -11,7 +11,8 @@ use httpmock::prelude::*;
 use serde_json::json;
 use xconn_ext::{ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint};
 
-use crate::support::{BEARER, client};
+use crate::support::client;
+use crate::support::mock::list_page;
 
 /// The endpoint names of spec 2.167 (`endpoints` and `endpoint_id`), in order.
 const SPEC_ENDPOINTS: [&str; 14] = [
@@ -175,16 +176,7 @@ async fn unknown_endpoint_and_reason_survive_an_http_page() {
     let body = json!({ "data": [unknown, known], "meta": { "result_count": 2 } });
 
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json; charset=utf-8")
-                .body(body.to_string());
-        })
-        .await;
+    let mock = list_page(&server, body.to_string()).await;
 
     let page = client(&server)
         .connections()

@@ -14,6 +14,7 @@ use crate::support::fixtures::{
     BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, LEGACY_401, LEGACY_429, TOO_MANY, UNAUTHORIZED,
     USAGE_CAPPED,
 };
+use crate::support::mock::list_page;
 use crate::support::{BEARER, assert_no_token, client, unix_now};
 
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -483,14 +484,7 @@ async fn a_200_partial_error_with_an_odd_member_type_keeps_the_data() {
     })
     .to_string();
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/2/connections");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(body);
-        })
-        .await;
+    list_page(&server, body).await;
     let page = client(&server)
         .connections()
         .send()

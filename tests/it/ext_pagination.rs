@@ -12,7 +12,7 @@ use xconn_ext::{
 };
 
 use crate::support::fixtures::{DATA_AND_ERRORS, UNAUTHORIZED};
-use crate::support::mock::page_json;
+use crate::support::mock::{first_page, list_page, page_after, page_json};
 use crate::support::{BEARER, TOKEN, client};
 
 fn token(page: usize) -> String {
@@ -206,31 +206,11 @@ async fn serve_chain<'a>(
     first: &str,
     chain: &[(&str, &str)],
 ) -> (Mock<'a>, Vec<Mock<'a>>) {
-    let start = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param_missing("pagination_token");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(page_json(&["start".to_owned()], Some(first)));
-        })
-        .await;
+    let start = first_page(server, page_json(&["start".to_owned()], Some(first))).await;
     let mut mocks = Vec::new();
     for (token, next) in chain {
         let body = page_json(&[format!("after-{token}")], Some(next));
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    when.method(GET)
-                        .path("/2/connections")
-                        .query_param("pagination_token", *token);
-                    then.status(200)
-                        .header("content-type", "application/json")
-                        .body(body);
-                })
-                .await,
-        );
+        mocks.push(page_after(server, token, body).await);
     }
     (start, mocks)
 }
@@ -349,16 +329,7 @@ async fn take_stops_fetching_pages() {
 #[tokio::test]
 async fn an_error_mid_stream_ends_it() {
     let server = MockServer::start_async().await;
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param_missing("pagination_token");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(page_json(&ids(1, 2), Some("two")));
-        })
-        .await;
+    let first = first_page(&server, page_json(&ids(1, 2), Some("two"))).await;
     let second = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -386,14 +357,7 @@ async fn an_error_mid_stream_ends_it() {
 #[tokio::test]
 async fn partial_errors_come_with_the_data() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/2/connections");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(DATA_AND_ERRORS);
-        })
-        .await;
+    list_page(&server, DATA_AND_ERRORS).await;
     let page = client(&server)
         .connections()
         .endpoints([
@@ -431,14 +395,7 @@ async fn an_empty_or_absent_next_token_is_the_end() {
     ] {
         let server = MockServer::start_async().await;
         let body = format!(r#"{{"data":[{{"id":"only"}}],"meta":{meta}}}"#);
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(GET).path("/2/connections");
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(body);
-            })
-            .await;
+        let mock = list_page(&server, body).await;
         let pages: Vec<Page> = client(&server)
             .connections()
             .pages()
@@ -452,14 +409,7 @@ async fn an_empty_or_absent_next_token_is_the_end() {
 
     // No data at all: an empty page, then the end.
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/2/connections");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(r#"{"meta":{"result_count":0}}"#);
-        })
-        .await;
+    let mock = list_page(&server, r#"{"meta":{"result_count":0}}"#).await;
     let all: Vec<Connection> = client(&server)
         .connections()
         .stream()

@@ -16,7 +16,7 @@ use crate::support::fixtures::{
     BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED, LEGACY_429, TOO_MANY, UNAUTHORIZED,
     USAGE_CAPPED,
 };
-use crate::support::mock::page_json;
+use crate::support::mock::{first_page, page_json};
 use crate::support::{RecordingSleep, assert_no_token, builder, client_with, unix_now};
 
 /// One canned response.
@@ -442,16 +442,7 @@ async fn deletes_are_not_retried_unless_opted_in() {
 #[tokio::test]
 async fn a_page_is_retried_in_the_middle_of_a_stream() {
     let server = MockServer::start_async().await;
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param_missing("pagination_token");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(page_json(&["a".to_owned()], Some("second")));
-        })
-        .await;
+    let first = first_page(&server, page_json(&["a".to_owned()], Some("second"))).await;
     let second = server
         .mock_async(|when, then| {
             when.method(GET)

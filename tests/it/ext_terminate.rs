@@ -14,9 +14,10 @@ use xconn_ext::{
 };
 
 use crate::support::fixtures::{
-    BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED, KILLED_UNKNOWN_FIELDS, TOO_MANY,
-    UNAUTHORIZED, USAGE_CAPPED,
+    BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED_UNKNOWN_FIELDS, TOO_MANY, UNAUTHORIZED,
+    USAGE_CAPPED,
 };
+use crate::support::mock::terminated;
 use crate::support::{BEARER, TOKEN, assert_no_token, client, unix_now};
 
 fn uuid(i: usize) -> String {
@@ -171,18 +172,7 @@ async fn terminate_endpoint_uses_the_endpoint_path() {
     let mut mocks = Vec::new();
     for endpoint in StreamEndpoint::ALL {
         let path = format!("/2/connections/{}", endpoint.as_str());
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    when.method(DELETE)
-                        .path(path)
-                        .header("authorization", BEARER);
-                    then.status(200)
-                        .header("content-type", "application/json")
-                        .body(KILLED);
-                })
-                .await,
-        );
+        mocks.push(terminated(&server, path).await);
     }
     let c = client(&server);
     for (endpoint, mock) in StreamEndpoint::ALL.iter().zip(&mocks) {
@@ -198,16 +188,7 @@ async fn terminate_endpoint_uses_the_endpoint_path() {
 #[tokio::test]
 async fn terminate_all_uses_the_all_path() {
     let server = MockServer::start_async().await;
-    let all = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections/all")
-                .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED);
-        })
-        .await;
+    let all = terminated(&server, "/2/connections/all").await;
     let by_uuid = server
         .mock_async(|when, then| {
             when.method(DELETE).path("/2/connections");

@@ -1,8 +1,9 @@
 //! Token hygiene in logs: with a TRACE-level `fmt` subscriber capturing
 //! everything into a buffer, a run of requests (successes, retries, errors,
 //! terminations) logs the `xconn.request` spans and `retrying` events, and
-//! the bearer token appears nowhere. One test in its own binary, so the
-//! scoped subscriber sees every callsite.
+//! the bearer token appears nowhere. The subscriber is scoped to the test's
+//! thread; see [`log_capture::consult_every_subscriber`] for why it still
+//! sees every callsite beside the other tests.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use crate::support::fixtures::UNAUTHORIZED;
 use crate::support::mock::page_json;
 use crate::support::{BEARER, TOKEN, client_with, unix_now};
 
-use crate::support::log_capture::Captured;
+use crate::support::log_capture::{self, Captured};
 
 /// Fails the first request of each path with `status`, then succeeds.
 fn flaky(
@@ -49,6 +50,7 @@ fn flaky(
 
 #[tokio::test]
 async fn trace_output_has_spans_and_retries_but_never_the_token() {
+    log_capture::consult_every_subscriber();
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)

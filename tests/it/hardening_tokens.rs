@@ -13,7 +13,8 @@
 //!   contain it.
 //!
 //! The subscriber is the process's global default (so `log` records and
-//! every thread reach it); this binary is about nothing else.
+//! every thread reach it). It hears the other tests of this binary too,
+//! which only widens the "token nowhere" check.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -27,12 +28,13 @@ use xconn_ext::{ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoin
 use crate::support::raw_server::{RawServer, head_bytes};
 use crate::support::{TOKEN, bounded, builder};
 
-use crate::support::log_capture::Captured;
+use crate::support::log_capture::{self, Captured};
 
 /// The global TRACE subscriber and its buffer, installed once.
 fn captured() -> &'static Captured {
     static CAPTURED: OnceLock<Captured> = OnceLock::new();
     CAPTURED.get_or_init(|| {
+        log_capture::consult_every_subscriber();
         let captured = Captured::default();
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)

@@ -2,7 +2,10 @@
 //! the client logs (and that the token is never in it).
 
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tracing::Dispatch;
+use tracing::subscriber::NoSubscriber;
 
 /// A `Write` into a shared buffer; clones write to the same buffer.
 #[derive(Clone, Default)]
@@ -27,4 +30,16 @@ impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
+}
+
+/// Call before installing a capturing subscriber. Tests run concurrently in
+/// this one binary, and tracing caches per callsite whether it is enabled:
+/// while at most one subscriber is registered, tracing-core works that out
+/// from the default of whichever thread reaches the callsite first, so a
+/// callsite first reached by another test's thread (no subscriber there)
+/// would stay disabled for the capturing test too. A second, never-dropped
+/// (no-op) subscriber makes it consult every live subscriber instead.
+pub fn consult_every_subscriber() {
+    static SECOND: OnceLock<Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| Dispatch::new(NoSubscriber::default()));
 }

@@ -1,5 +1,11 @@
 //! httpmock set-ups that several test modules share.
 
+use httpmock::Mock;
+use httpmock::prelude::*;
+
+use super::BEARER;
+use super::fixtures::KILLED;
+
 /// `{"data":[{"id":..},..],"meta":{..}}` for a page of `ids`.
 pub fn page_json(ids: &[String], next_token: Option<&str>) -> String {
     let data: Vec<serde_json::Value> = ids
@@ -18,4 +24,67 @@ pub fn page_json(ids: &[String], next_token: Option<&str>) -> String {
         meta["next_token"] = token.into();
     }
     serde_json::json!({ "data": data, "meta": meta }).to_string()
+}
+
+/// `GET /2/connections` with the test token answers 200 with the JSON `body`,
+/// whatever the query.
+pub async fn list_page(server: &MockServer, body: impl Into<String>) -> Mock<'_> {
+    let body = body.into();
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+/// The first page of a listing (no `pagination_token`) answers 200 with `body`.
+pub async fn first_page(server: &MockServer, body: impl Into<String>) -> Mock<'_> {
+    page_at(server, None, body.into()).await
+}
+
+/// The page asked for with `pagination_token=token` answers 200 with `body`.
+pub async fn page_after<'a>(
+    server: &'a MockServer,
+    token: &str,
+    body: impl Into<String>,
+) -> Mock<'a> {
+    page_at(server, Some(token), body.into()).await
+}
+
+async fn page_at<'a>(server: &'a MockServer, token: Option<&str>, body: String) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let when = when
+                .method(GET)
+                .path("/2/connections")
+                .header("authorization", BEARER);
+            match token {
+                Some(token) => when.query_param("pagination_token", token),
+                None => when.query_param_missing("pagination_token"),
+            };
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+/// `DELETE path` with the test token answers 200 with [`KILLED`].
+pub async fn terminated(server: &MockServer, path: impl Into<String>) -> Mock<'_> {
+    let path = path.into();
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(path)
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(KILLED);
+        })
+        .await
 }
