@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
-use httpmock::{HttpMockRequest, HttpMockResponse};
+use httpmock::{HttpMockRequest, HttpMockResponse, Mock};
 use xconn_ext::{Client, Connection, Error, ProblemKind, RetryPolicy, StreamEndpoint};
 
 use crate::support::fixtures::{
@@ -82,13 +82,24 @@ async fn serve<'a>(
     method: httpmock::Method,
     path: &str,
     replies: Vec<Reply>,
-) -> httpmock::Mock<'a> {
+) -> Mock<'a> {
     server
         .mock_async(|when, then| {
             when.method(method).path(path);
             then.respond_with(sequence(replies));
         })
         .await
+}
+
+/// The three termination paths (by UUID, all, `sample_stream`), each
+/// answering `failure` once and then a success.
+async fn fail_once_then_kill<'a>(server: &'a MockServer, failure: &Reply) -> [Mock<'a>; 3] {
+    let path = |path: &'static str| serve(server, DELETE, path, vec![failure.clone(), killed()]);
+    [
+        path("/2/connections").await,
+        path("/2/connections/all").await,
+        path("/2/connections/sample_stream").await,
+    ]
 }
 
 fn policy(attempts: u32) -> RetryPolicy {
@@ -367,27 +378,7 @@ async fn deletes_are_not_retried_unless_opted_in() {
     for failure in [unavailable(), limited] {
         // Default policy: three attempts for GET, one for DELETE.
         let server = MockServer::start_async().await;
-        let by_uuid = serve(
-            &server,
-            DELETE,
-            "/2/connections",
-            vec![failure.clone(), killed()],
-        )
-        .await;
-        let all = serve(
-            &server,
-            DELETE,
-            "/2/connections/all",
-            vec![failure.clone(), killed()],
-        )
-        .await;
-        let by_endpoint = serve(
-            &server,
-            DELETE,
-            "/2/connections/sample_stream",
-            vec![failure.clone(), killed()],
-        )
-        .await;
+        let [by_uuid, all, by_endpoint] = fail_once_then_kill(&server, &failure).await;
         let (client, sleep) = client_with(&server, RetryPolicy::default());
         let error = client.terminate([uuid]).await.unwrap_err();
         assert!(error.is_retryable(), "retryable in itself: {error:?}");
@@ -403,27 +394,7 @@ async fn deletes_are_not_retried_unless_opted_in() {
 
         // Opted in: retried like a GET.
         let server = MockServer::start_async().await;
-        let by_uuid = serve(
-            &server,
-            DELETE,
-            "/2/connections",
-            vec![failure.clone(), killed()],
-        )
-        .await;
-        let all = serve(
-            &server,
-            DELETE,
-            "/2/connections/all",
-            vec![failure.clone(), killed()],
-        )
-        .await;
-        let by_endpoint = serve(
-            &server,
-            DELETE,
-            "/2/connections/sample_stream",
-            vec![failure.clone(), killed()],
-        )
-        .await;
+        let [by_uuid, all, by_endpoint] = fail_once_then_kill(&server, &failure).await;
         let (client, sleep) = client_with(&server, policy(3).with_retry_deletes(true));
         let report = client.terminate([uuid]).await.unwrap();
         assert_eq!(report.successful, 1);

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::channel::oneshot;
 use serde_json::json;
-use xconn_ext::{Error, ProblemKind, RetryPolicy};
+use xconn_ext::{Client, Error, ProblemKind, RetryPolicy};
 
 use crate::support::raw_server::{RawServer, head_bytes, response_bytes};
 use crate::support::{TOKEN, bounded, builder, unix_now};
@@ -561,11 +561,7 @@ async fn redirects_are_not_followed_and_the_token_goes_nowhere_else() {
             }
         })
         .await;
-        let (builder, _) = builder(&server.base_url());
-        let client = builder
-            .retry_policy(RetryPolicy::default().with_max_attempts(3))
-            .build()
-            .unwrap();
+        let client = retrying_client(&server);
         let err = bounded(5, client.connections().send()).await.unwrap_err();
         let Error::Decode(d) = &err else {
             panic!("{status}: {err:?}")
@@ -623,11 +619,7 @@ async fn html_with_200_is_a_decode_error_with_an_excerpt() {
             .await;
     })
     .await;
-    let (builder, _) = builder(&server.base_url());
-    let client = builder
-        .retry_policy(RetryPolicy::default().with_max_attempts(3))
-        .build()
-        .unwrap();
+    let client = retrying_client(&server);
     let err = bounded(5, client.connections().send()).await.unwrap_err();
     let Error::Decode(d) = &err else {
         panic!("{err:?}")
@@ -742,4 +734,14 @@ async fn endless_distinct_tokens_stop_at_max_pages() {
     assert_eq!(results.len(), 7);
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(server.hits(), 7);
+}
+
+/// A client of `server` with three attempts, so a test can show that what
+/// it serves is not retried.
+fn retrying_client(server: &RawServer) -> Client {
+    let (builder, _) = builder(&server.base_url());
+    builder
+        .retry_policy(RetryPolicy::default().with_max_attempts(3))
+        .build()
+        .unwrap()
 }

@@ -52,6 +52,13 @@ fn captured() -> &'static Captured {
     })
 }
 
+/// The error of one listing from `base_url` with `retry`.
+async fn list_error(base_url: &str, retry: &RetryPolicy) -> Error {
+    let (builder, _) = builder(base_url);
+    let client = builder.retry_policy(retry.clone()).build().unwrap();
+    client.connections().send().await.unwrap_err()
+}
+
 /// Panics if `shown` contains the token.
 fn clean(what: &str, shown: &str) {
     assert!(
@@ -180,8 +187,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 
         // 401: the sandbox wants another token.
         let wrong = sandbox(sandbox_config().token("some-other-token")).await;
-        let (b, _) = builder(wrong.base_url());
-        let err = b.build().unwrap().connections().send().await.unwrap_err();
+        let err = list_error(wrong.base_url(), &RetryPolicy::disabled()).await;
         assert!(
             matches!(&err, Error::Api(api) if api.kind == ProblemKind::Unauthorized),
             "{err:?}"
@@ -202,15 +208,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 
         // 429 usage cap (never retried).
         let capped = sandbox(sandbox_config().usage_capped(true)).await;
-        let (b, _) = builder(capped.base_url());
-        let err = b
-            .retry_policy(retry.clone())
-            .build()
-            .unwrap()
-            .connections()
-            .send()
-            .await
-            .unwrap_err();
+        let err = list_error(capped.base_url(), &retry).await;
         assert!(
             matches!(&err, Error::Api(api) if api.kind == ProblemKind::UsageCapped),
             "{err:?}"
@@ -219,15 +217,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 
         // 503 every time: retried, then given up.
         let down = sandbox(sandbox_config().unavailable_burst(100)).await;
-        let (b, _) = builder(down.base_url());
-        let err = b
-            .retry_policy(retry.clone())
-            .build()
-            .unwrap()
-            .connections()
-            .send()
-            .await
-            .unwrap_err();
+        let err = list_error(down.base_url(), &retry).await;
         assert!(
             matches!(&err, Error::Api(api) if api.status == 503),
             "{err:?}"
@@ -253,8 +243,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 
         // Decode: HTML with 200.
         let html = raw(response(200, "text/html", b"<html>portal</html>")).await;
-        let (b, _) = builder(&html.base_url());
-        let err = b.build().unwrap().connections().send().await.unwrap_err();
+        let err = list_error(&html.base_url(), &RetryPolicy::disabled()).await;
         assert!(matches!(err, Error::Decode(_)), "{err:?}");
         assert_token_arrived(&html);
         errors.push(("decode", err));
@@ -281,15 +270,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
 
         // Transport: the server hangs up; and nobody listening at all.
         let rude = raw(Vec::new()).await;
-        let (b, _) = builder(&rude.base_url());
-        let err = b
-            .retry_policy(retry.clone())
-            .build()
-            .unwrap()
-            .connections()
-            .send()
-            .await
-            .unwrap_err();
+        let err = list_error(&rude.base_url(), &retry).await;
         assert!(matches!(err, Error::Transport(_)), "{err:?}");
         assert_token_arrived(&rude);
         errors.push(("transport", err));
@@ -297,8 +278,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
             let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}", gone.local_addr().unwrap())
         };
-        let (b, _) = builder(&refused);
-        let err = b.build().unwrap().connections().send().await.unwrap_err();
+        let err = list_error(&refused, &RetryPolicy::disabled()).await;
         assert!(matches!(err, Error::Transport(_)), "{err:?}");
         errors.push(("refused", err));
 
