@@ -102,6 +102,11 @@ async fn fail_once_then_kill<'a>(server: &'a MockServer, failure: &Reply) -> [Mo
     ]
 }
 
+/// A server whose listing answers `replies` in turn.
+async fn serve_list(server: &MockServer, replies: Vec<Reply>) -> Mock<'_> {
+    serve(server, GET, "/2/connections", replies).await
+}
+
 fn policy(attempts: u32) -> RetryPolicy {
     RetryPolicy::default()
         .with_max_attempts(attempts)
@@ -115,13 +120,7 @@ async fn list(client: &Client) -> Result<Vec<Connection>, Error> {
 #[tokio::test]
 async fn get_is_retried_after_a_503_and_then_succeeds() {
     let server = MockServer::start_async().await;
-    let mock = serve(
-        &server,
-        GET,
-        "/2/connections",
-        vec![unavailable(), ok_page()],
-    )
-    .await;
+    let mock = serve_list(&server, vec![unavailable(), ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3));
     let connections = list(&client).await.expect("second attempt succeeds");
     assert_eq!(connections.len(), 2);
@@ -143,7 +142,7 @@ async fn the_wait_after_a_429_is_the_rate_limit_reset() {
         .header("x-rate-limit-limit", 50)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let mock = serve_list(&server, vec![limited, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3));
     list(&client).await.expect("retried after the reset");
     assert_eq!(mock.calls_async().await, 2);
@@ -160,7 +159,7 @@ async fn the_wait_after_a_429_is_the_rate_limit_reset() {
     let limited = reply(429, "application/json", LEGACY_429)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let mock = serve_list(&server, vec![limited, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3));
     list(&client).await.expect("retried after the reset");
     assert_eq!(mock.calls_async().await, 2);
@@ -174,7 +173,7 @@ async fn retry_after_is_honoured_exactly() {
     for (value, expected) in [("3", 3), ("0", 0)] {
         let server = MockServer::start_async().await;
         let first = unavailable().header("retry-after", value);
-        let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+        let mock = serve_list(&server, vec![first, ok_page()]).await;
         let (client, sleep) = client_with(&server, policy(3));
         list(&client).await.unwrap();
         assert_eq!(mock.calls_async().await, 2);
@@ -185,7 +184,7 @@ async fn retry_after_is_honoured_exactly() {
     let limited = reply(429, "application/json", TOO_MANY)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", unix_now() - 10);
-    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let mock = serve_list(&server, vec![limited, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3));
     list(&client).await.unwrap();
     assert_eq!(mock.calls_async().await, 2);
@@ -195,7 +194,7 @@ async fn retry_after_is_honoured_exactly() {
 #[tokio::test]
 async fn retries_stop_at_max_attempts_with_growing_backoff() {
     let server = MockServer::start_async().await;
-    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let mock = serve_list(&server, vec![unavailable()]).await;
     let (client, sleep) = client_with(&server, policy(4));
     let error = list(&client).await.unwrap_err();
     assert!(
@@ -212,7 +211,7 @@ async fn retries_stop_at_max_attempts_with_growing_backoff() {
 
     // One attempt means no retry at all.
     let server = MockServer::start_async().await;
-    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let mock = serve_list(&server, vec![unavailable()]).await;
     let (client, sleep) = client_with(&server, policy(1));
     list(&client).await.unwrap_err();
     assert_eq!(mock.calls_async().await, 1);
@@ -220,7 +219,7 @@ async fn retries_stop_at_max_attempts_with_growing_backoff() {
 
     // The default policy makes three attempts.
     let server = MockServer::start_async().await;
-    let mock = serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    let mock = serve_list(&server, vec![unavailable()]).await;
     let (client, sleep) = client_with(&server, RetryPolicy::default());
     list(&client).await.unwrap_err();
     assert_eq!(mock.calls_async().await, 3);
@@ -234,7 +233,7 @@ async fn a_wait_longer_than_max_wait_is_returned_not_slept() {
     let limited = reply(429, "application/json", TOO_MANY)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve(&server, GET, "/2/connections", vec![limited, ok_page()]).await;
+    let mock = serve_list(&server, vec![limited, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
     let error = list(&client).await.unwrap_err();
     assert!(matches!(error, Error::RateLimited(_)), "{error:?}");
@@ -250,7 +249,7 @@ async fn a_wait_longer_than_max_wait_is_returned_not_slept() {
     // Same with Retry-After on a 503.
     let server = MockServer::start_async().await;
     let first = unavailable().header("retry-after", 120);
-    let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+    let mock = serve_list(&server, vec![first, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
     let error = list(&client).await.unwrap_err();
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
@@ -266,7 +265,7 @@ async fn a_usage_cap_is_never_retried() {
         .header("x-rate-limit-remaining", 450)
         .header("x-rate-limit-reset", unix_now() + 5)
         .header("retry-after", 5);
-    let mock = serve(&server, GET, "/2/connections", vec![capped, ok_page()]).await;
+    let mock = serve_list(&server, vec![capped, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(5));
     let error = list(&client).await.unwrap_err();
     assert!(matches!(&error, Error::Api(e) if e.kind == ProblemKind::UsageCapped));
@@ -290,13 +289,7 @@ async fn client_errors_and_undecodable_200s_are_never_retried() {
     ];
     for case in cases {
         let server = MockServer::start_async().await;
-        let mock = serve(
-            &server,
-            GET,
-            "/2/connections",
-            vec![case.clone(), ok_page()],
-        )
-        .await;
+        let mock = serve_list(&server, vec![case.clone(), ok_page()]).await;
         let (client, sleep) = client_with(&server, policy(5));
         let error = list(&client).await.unwrap_err();
         assert!(!error.is_retryable(), "{case:?}: {error:?}");
@@ -317,13 +310,7 @@ async fn an_internal_error_problem_and_a_bad_gateway_are_retried() {
         reply(504, "text/plain", ""),
     ] {
         let server = MockServer::start_async().await;
-        let mock = serve(
-            &server,
-            GET,
-            "/2/connections",
-            vec![first.clone(), ok_page()],
-        )
-        .await;
+        let mock = serve_list(&server, vec![first.clone(), ok_page()]).await;
         let (client, sleep) = client_with(&server, policy(3));
         list(&client)
             .await
@@ -345,7 +332,7 @@ async fn a_503_with_an_unknown_problem_type_is_still_retried() {
         "application/problem+json",
         r#"{"type":"https://api.x.com/2/problems/service-unavailable","title":"Service Unavailable"}"#,
     );
-    let mock = serve(&server, GET, "/2/connections", vec![first, ok_page()]).await;
+    let mock = serve_list(&server, vec![first, ok_page()]).await;
     let (client, sleep) = client_with(&server, policy(3));
     let result = list(&client).await;
     assert_eq!(mock.calls_async().await, 2, "{result:?}");
@@ -438,7 +425,7 @@ async fn a_page_is_retried_in_the_middle_of_a_stream() {
 #[tokio::test]
 async fn clones_share_the_injected_sleep() {
     let server = MockServer::start_async().await;
-    serve(&server, GET, "/2/connections", vec![unavailable()]).await;
+    serve_list(&server, vec![unavailable()]).await;
     let sleep = Arc::new(RecordingSleep::default());
     let (b, _) = builder(&server.base_url());
     let client = b

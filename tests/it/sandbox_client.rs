@@ -2,17 +2,31 @@
 //! downstream service sees when it tests against the sandbox.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use xconn_ext::sandbox::{RecordingSleep, Sandbox, SandboxConfig};
+use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 use xconn_ext::{
     Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, Error, ProblemKind,
     RetryPolicy, StreamEndpoint,
 };
 
+use crate::support::{RecordingSleep, builder};
+
 async fn start(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.expect("sandbox starts")
+}
+
+/// A client of `sandbox` with `attempts` attempts and a recording sleep.
+fn retrying_client(sandbox: &Sandbox, attempts: u32) -> (Client, Arc<RecordingSleep>) {
+    let (builder, sleep) = builder(sandbox.base_url());
+    let client = builder
+        .bearer_token(sandbox.token())
+        .retry_policy(RetryPolicy::default().with_max_attempts(attempts))
+        .build()
+        .unwrap();
+    (client, sleep)
 }
 
 async fn all(client: &Client, status: ConnectionStatus) -> Vec<Connection> {
@@ -233,14 +247,7 @@ async fn terminations_change_state() {
 async fn faults_are_survived_or_reported() {
     // A burst of 503s is retried away.
     let sandbox = start(SandboxConfig::default().unavailable_burst(2)).await;
-    let sleep = RecordingSleep::shared();
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .bearer_token(sandbox.token())
-        .retry_policy(RetryPolicy::default().with_max_attempts(3))
-        .sleep_impl(sleep.clone())
-        .build()
-        .unwrap();
+    let (client, sleep) = retrying_client(&sandbox, 3);
     let page = client.connections().send().await.unwrap();
     assert!(!page.connections.is_empty());
     assert_eq!(sleep.waits().len(), 2);
@@ -249,14 +256,7 @@ async fn faults_are_survived_or_reported() {
     // A spent rate window: RateLimited with the reset, after the retries
     // the policy allows (the sandbox's window is 60 s, within max_wait).
     let sandbox = start(SandboxConfig::default().rate_limit_after(1)).await;
-    let sleep = RecordingSleep::shared();
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .bearer_token(sandbox.token())
-        .retry_policy(RetryPolicy::default().with_max_attempts(2))
-        .sleep_impl(sleep.clone())
-        .build()
-        .unwrap();
+    let (client, sleep) = retrying_client(&sandbox, 2);
     client.connections().send().await.unwrap();
     let err = client.connections().send().await.unwrap_err();
     let Error::RateLimited(limited) = &err else {
@@ -274,13 +274,7 @@ async fn faults_are_survived_or_reported() {
 
     // A spent usage cap: reported at once, never retried.
     let sandbox = start(SandboxConfig::default().usage_capped(true)).await;
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .bearer_token(sandbox.token())
-        .retry_policy(RetryPolicy::default().with_max_attempts(5))
-        .sleep_impl(RecordingSleep::shared())
-        .build()
-        .unwrap();
+    let (client, _) = retrying_client(&sandbox, 5);
     let err = client.connections().send().await.unwrap_err();
     assert_eq!(err.problem_kind(), Some(&ProblemKind::UsageCapped), "{err}");
     assert!(!err.is_retryable());
