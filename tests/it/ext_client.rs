@@ -8,7 +8,7 @@ use httpmock::prelude::*;
 use xconn_ext::{Client, DEFAULT_BASE_URL, Error, RetryPolicy, USER_AGENT};
 
 use crate::support::fixtures::{KILLED, UNAUTHORIZED};
-use crate::support::mock::list_page;
+use crate::support::mock::{json_ok, list_page};
 use crate::support::{BEARER, TOKEN, assert_no_token, builder, client, http};
 
 const EMPTY_PAGE: &str = r#"{"meta":{"result_count":0}}"#;
@@ -142,9 +142,7 @@ async fn the_bearer_token_is_sent_on_every_operation() {
             when.method(DELETE)
                 .path_matches(r"^/2/connections(/all|/filtered_stream)?$")
                 .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED);
+            json_ok(then, KILLED);
         })
         .await;
     // Anything without the exact header lands here and fails the call.
@@ -183,18 +181,14 @@ async fn a_base_url_path_prefix_is_kept() {
         let list = server
             .mock_async(|when, then| {
                 when.method(GET).path(format!("{prefix}/2/connections"));
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(EMPTY_PAGE);
+                json_ok(then, EMPTY_PAGE);
             })
             .await;
         let all = server
             .mock_async(|when, then| {
                 when.method(DELETE)
                     .path(format!("{prefix}/2/connections/all"));
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(KILLED);
+                json_ok(then, KILLED);
             })
             .await;
         let unprefixed = server
@@ -241,9 +235,7 @@ async fn the_user_agent_is_sent() {
                     .path("/2/connections")
                     .header("user-agent", expected)
                     .header("authorization", BEARER);
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(EMPTY_PAGE);
+                json_ok(then, EMPTY_PAGE);
             })
             .await;
         let mut builder = Client::builder()
@@ -274,9 +266,7 @@ async fn redirects_are_not_followed() {
     let elsewhere = server
         .mock_async(|when, then| {
             when.path("/elsewhere");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(EMPTY_PAGE);
+            json_ok(then, EMPTY_PAGE);
         })
         .await;
     for status in [301, 302, 307, 308] {

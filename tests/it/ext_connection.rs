@@ -12,7 +12,7 @@ use xconn_ext::{
 };
 
 use crate::support::fixtures::{DATA_AND_ERRORS, SEED};
-use crate::support::mock::list_page;
+use crate::support::mock::{json_ok, list_page};
 use crate::support::{BEARER, TOKEN, client};
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -38,9 +38,10 @@ async fn a_projection_to_id_only_decodes_with_the_rest_none() {
                 .header("authorization", BEARER)
                 .query_param("connection.fields", "id")
                 .query_param("status", "inactive");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(r#"{"data":[{"id":"1"},{"id":"2"}],"meta":{"result_count":2}}"#);
+            json_ok(
+                then,
+                r#"{"data":[{"id":"1"},{"id":"2"}],"meta":{"result_count":2}}"#,
+            );
         })
         .await;
     let page = client(&server)

@@ -11,15 +11,14 @@ use xconn_ext::{
     StreamEndpoint,
 };
 
+use crate::support::mock::json_ok;
 use crate::support::{assert_no_token, client};
 
 /// Answers anything with an empty page, counting every request.
 async fn catch_all(server: &MockServer) -> Mock<'_> {
     server
         .mock_async(|_when, then| {
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(r#"{"meta":{"result_count":0}}"#);
+            json_ok(then, r#"{"meta":{"result_count":0}}"#);
         })
         .await
 }

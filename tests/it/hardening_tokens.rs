@@ -23,7 +23,7 @@ use futures::{StreamExt, TryStreamExt};
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use xconn_ext::sandbox::{Sandbox, SandboxConfig};
-use xconn_ext::{ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoint};
+use xconn_ext::{ClientBuilder, ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoint};
 
 use crate::support::raw_server::{RawServer, head_bytes};
 use crate::support::{TOKEN, bounded, builder};
@@ -55,8 +55,18 @@ fn captured() -> &'static Captured {
 /// The error of one listing from `base_url` with `retry`.
 async fn list_error(base_url: &str, retry: &RetryPolicy) -> Error {
     let (builder, _) = builder(base_url);
-    let client = builder.retry_policy(retry.clone()).build().unwrap();
-    client.connections().send().await.unwrap_err()
+    list_error_from(builder.retry_policy(retry.clone())).await
+}
+
+/// The error of one listing by the client `builder` builds.
+async fn list_error_from(builder: ClientBuilder) -> Error {
+    builder
+        .build()
+        .unwrap()
+        .connections()
+        .send()
+        .await
+        .unwrap_err()
 }
 
 /// Panics if `shown` contains the token.
@@ -255,15 +265,11 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
         })
         .await;
         let (b, _) = builder(&silent.base_url());
-        let err = b
-            .timeout(Duration::from_millis(200))
-            .retry_policy(retry.clone())
-            .build()
-            .unwrap()
-            .connections()
-            .send()
-            .await
-            .unwrap_err();
+        let err = list_error_from(
+            b.timeout(Duration::from_millis(200))
+                .retry_policy(retry.clone()),
+        )
+        .await;
         assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
         assert_token_arrived(&silent);
         errors.push(("timeout", err));
@@ -287,14 +293,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
         endless.extend(vec![b' '; 200_000]);
         let big = raw(endless).await;
         let (b, _) = builder(&big.base_url());
-        let err = b
-            .max_response_bytes(1024)
-            .build()
-            .unwrap()
-            .connections()
-            .send()
-            .await
-            .unwrap_err();
+        let err = list_error_from(b.max_response_bytes(1024)).await;
         assert!(
             matches!(err, Error::ResponseTooLarge { .. } | Error::Transport(_)),
             "{err:?}"

@@ -11,6 +11,7 @@ use xconn_sdk::types::{
     GetConnectionHistoryEndpointsItem as Endpoint, GetConnectionHistoryStatus,
 };
 
+use crate::support::mock::json_ok;
 use crate::support::{BEARER, TOKEN, sdk_client as client, sdk_client_with as client_with};
 
 /// Response header the echoing mocks use to hand back the raw query string.
@@ -167,9 +168,7 @@ async fn base_url_trailing_slash_is_not_doubled() {
     let ok = server
         .mock_async(|when, then| {
             when.method(DELETE).path("/proxy/2/connections/all");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let result = client(&server.url("/proxy/"))
@@ -267,9 +266,7 @@ async fn delete_connections_by_uuids_sends_exact_json_body() {
                         "0b9d2e4f-7a61-4c38-8e25-5d1f3a6c7b92"
                     ]
                 }));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
 
@@ -298,9 +295,7 @@ async fn delete_all_connections_hits_connections_all() {
                 .header("authorization", BEARER)
                 .query_param_count(".*", ".*", 0)
                 .body("");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let killed = client(&server.base_url())
@@ -321,9 +316,7 @@ async fn delete_connections_by_endpoint_puts_endpoint_in_path() {
                 .path("/2/connections/filtered_stream")
                 .header("authorization", BEARER)
                 .query_param_count(".*", ".*", 0);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let lang = server
@@ -331,9 +324,7 @@ async fn delete_connections_by_endpoint_puts_endpoint_in_path() {
             when.method(DELETE)
                 .path("/2/connections/firehose_stream_lang_ja")
                 .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let c = client(&server.base_url());
@@ -396,17 +387,13 @@ async fn base_url_path_prefix_is_kept() {
                 .path("/proxy/2/connections")
                 .header("authorization", BEARER)
                 .query_param("endpoints", "sample_stream,sample10_stream");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(EMPTY_PAGE);
+            json_ok(then, EMPTY_PAGE);
         })
         .await;
     let delete_all = server
         .mock_async(|when, then| {
             when.method(DELETE).path("/proxy/2/connections/all");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let delete_uuids = server
@@ -414,9 +401,7 @@ async fn base_url_path_prefix_is_kept() {
             when.method(DELETE)
                 .path("/proxy/2/connections")
                 .json_body(serde_json::json!({"uuids": ["u-1"]}));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let c = client(&server.url("/proxy"));
@@ -452,9 +437,7 @@ async fn bearer_credentials_reach_every_operation_and_none_sends_no_header() {
             when.path_prefix("/2/connections")
                 .header("authorization", BEARER)
                 .header_count("(?i)^authorization$", ".*", 1);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(r#"{}"#); // valid for all four response types
+            json_ok(then, r#"{}"#); // valid for all four response types
         })
         .await;
     let anonymous = server
@@ -523,9 +506,7 @@ async fn credentials_and_a_default_authorization_header_do_not_stack() {
             when.path("/2/connections/all")
                 .header("authorization", BEARER)
                 .header_count("(?i)^authorization$", ".*", 1);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let caller_token = server
@@ -533,9 +514,7 @@ async fn credentials_and_a_default_authorization_header_do_not_stack() {
             when.path("/2/connections/all")
                 .header("authorization", "Bearer caller-token")
                 .header_count("(?i)^authorization$", ".*", 1);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED_NONE);
+            json_ok(then, KILLED_NONE);
         })
         .await;
     let mut auth = reqwest::header::HeaderValue::from_static("Bearer caller-token");

@@ -1,7 +1,7 @@
 //! httpmock set-ups that several test modules share.
 
-use httpmock::Mock;
 use httpmock::prelude::*;
+use httpmock::{Mock, Then};
 
 use super::BEARER;
 use super::fixtures::KILLED;
@@ -35,9 +35,7 @@ pub async fn list_page(server: &MockServer, body: impl Into<String>) -> Mock<'_>
             when.method(GET)
                 .path("/2/connections")
                 .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(body);
+            json_ok(then, body);
         })
         .await
 }
@@ -67,9 +65,7 @@ async fn page_at<'a>(server: &'a MockServer, token: Option<&str>, body: String) 
                 Some(token) => when.query_param("pagination_token", token),
                 None => when.query_param_missing("pagination_token"),
             };
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(body);
+            json_ok(then, body);
         })
         .await
 }
@@ -82,9 +78,14 @@ pub async fn terminated(server: &MockServer, path: impl Into<String>) -> Mock<'_
             when.method(DELETE)
                 .path(path)
                 .header("authorization", BEARER);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(KILLED);
+            json_ok(then, KILLED);
         })
         .await
+}
+
+/// Answer 200 with the JSON `body`.
+pub fn json_ok(then: Then, body: impl AsRef<[u8]>) -> Then {
+    then.status(200)
+        .header("content-type", "application/json")
+        .body(body)
 }
