@@ -14,14 +14,12 @@
 //! batches, median of the per-round ratios), which a change in the load of
 //! a shared machine moves far less.
 
-mod common;
-
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{FlatPage, PER_PAGE, page_json};
 use criterion::Criterion;
+use xconn_tests::pages::{FlatPage, PER_PAGE, median, page_json};
 
 const GROUP: &str = "decode_page_100";
 const TARGET: f64 = 1.5;
@@ -164,5 +162,5 @@ fn interleaved(body: &[u8]) -> (f64, f64, f64) {
         f.push(b);
         r.push(a / b);
     }
-    (common::median(&s), common::median(&f), common::median(&r))
+    (median(&s), median(&f), median(&r))
 }

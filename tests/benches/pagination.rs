@@ -31,8 +31,6 @@
 //! `XCONN_BENCH_CALLGRIND=1` to add instructions per page counted by
 //! valgrind's callgrind (unmoved by the load of a shared machine; ~1 min).
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -41,8 +39,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{FlatPage, PER_PAGE, TOKEN, median, page_json, token};
 use nix::sys::resource::{Usage, UsageWho, getrusage};
+use xconn_tests::pages::{FlatPage, PER_PAGE, TOKEN, median, page_json, token};
 
 const CPU_TARGET: f64 = 1.10;
 const WALL_TARGET: f64 = 1.10;

@@ -1,1 +1,5 @@
-//! Integration tests live in `tests/`.
+//! Support for the workspace's benches (`benches/`). The integration tests
+//! live in `it/` (one binary, `it/main.rs`), with their helpers in
+//! `it/support/`.
+
+pub mod pages;

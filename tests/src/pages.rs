@@ -1,12 +1,10 @@
-//! Shared by the benches: realistic `GET /2/connections` pages.
+//! Realistic `GET /2/connections` pages.
 //!
 //! Page `i` of a run holds 100 connections with all six fields (UUID,
 //! endpoint, IPv4 or IPv6 client address, both timestamps in X's
 //! millisecond format, disconnect reason) and, unless it is the last page,
 //! `meta.next_token` = [`token`]`(i + 1)`. Everything is a pure function of
 //! the page index, so every process of a run sees the same bytes.
-
-#![allow(dead_code, reason = "each bench uses part of this module")]
 
 use std::fmt::Write as _;
 
