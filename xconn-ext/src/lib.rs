@@ -67,7 +67,7 @@ pub use duplicates::{DuplicatesPlan, EndpointCounts};
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
 };
-pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited};
+pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
 pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};
 pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use rate_limit::RateLimit;
