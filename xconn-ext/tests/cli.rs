@@ -713,6 +713,25 @@ fn usage_errors_exit_2_and_send_nothing() {
         (&["frobnicate"], "frobnicate"),
         (
             &[
+                "terminate",
+                "--endpoint",
+                "filtered_stream",
+                "--endpoint",
+                "sample_stream",
+                "--yes",
+            ],
+            "--duplicates",
+        ),
+        (
+            &["terminate", "--all", "--keep", "2", "--yes"],
+            "--duplicates",
+        ),
+        (
+            &["terminate", "--duplicates", "--keep", "0", "--yes"],
+            "--keep",
+        ),
+        (
+            &[
                 "list",
                 "--endpoint",
                 "filtered_stream",
@@ -755,8 +774,12 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
             .args(["--base-url", &server.base_url(), "list"]),
         2,
     );
-    assert!(run.error_line().contains("token"));
-    // A token that cannot be a header line is refused without echoing it.
+    assert_eq!(
+        run.error_line(),
+        "error: the bearer token from X_BEARER_TOKEN is empty"
+    );
+    // A token that cannot be a header line is refused without echoing it,
+    // naming where it came from.
     let run = run_code(
         xconn().args([
             "--base-url",
@@ -767,7 +790,11 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
         ]),
         2,
     );
-    assert!(run.error_line().contains("token"));
+    assert!(
+        run.error_line()
+            .contains("invalid bearer token from --token: contains characters"),
+        "{run:#?}"
+    );
     assert_eq!(any.calls(), 0, "nothing may be sent");
 }
 

@@ -124,6 +124,13 @@ pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
         )));
     };
 
+    // Whitespace alone is no token: say where it came from, not which flag.
+    if token.trim().is_empty() {
+        return Err(usage(format!(
+            "the bearer token from {token_source} is empty"
+        )));
+    }
+
     let base_url = flags
         .base_url
         .map(str::to_owned)

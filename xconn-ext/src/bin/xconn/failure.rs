@@ -48,7 +48,6 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "endpoints" | "endpoint" => "--endpoint",
         "connection.fields" => "--fields",
         "status" => "--status",
-        "bearer_token" => "--token",
         "base_url" => "--base-url",
         "timeout" => "--timeout",
         "keep" => "--keep",
@@ -64,9 +63,14 @@ pub fn message(error: &Error) -> String {
             let text = e
                 .message()
                 .replace("allow_insecure_http(true)", "--allow-insecure-http");
-            match flag_for(e.field()) {
-                Some(flag) => format!("invalid {flag}: {text}"),
-                None => format!("invalid `{}`: {text}", e.field()),
+            match (flag_for(e.field()), e.field(), TOKEN_SOURCE.get()) {
+                (Some(flag), _, _) => format!("invalid {flag}: {text}"),
+                // The token may come from a flag, a variable, a file or a
+                // profile: name the one it came from.
+                (None, "bearer_token", Some(source)) => {
+                    format!("invalid bearer token from {source}: {text}")
+                }
+                (None, field, _) => format!("invalid `{field}`: {text}"),
             }
         }
         Error::Api(e) => {

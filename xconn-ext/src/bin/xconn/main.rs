@@ -212,10 +212,12 @@ struct TerminateArgs {
     /// End duplicate connections: keep the --keep most recently connected per endpoint.
     #[arg(long)]
     duplicates: bool,
-    /// With --duplicates: how many connections to keep per endpoint (at least 1).
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "duplicates",
-          value_parser = clap::value_parser!(u64).range(1..))]
-    keep: u64,
+    /// With --duplicates: how many connections to keep per endpoint, at least 1
+    /// [default: 1].
+    // Checked in `terminate_command`: clap's `requires` counts the `false`
+    // default of a flag as present.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    keep: Option<u64>,
     /// Send nothing: print what would be terminated (reads the active connections).
     #[arg(long)]
     dry_run: bool,
@@ -428,6 +430,9 @@ async fn list(client: &Client, args: ListArgs) -> ExitCode {
                 }
                 let printed = printer.abort(&mut out, &e);
                 let _ = out.finish();
+                if printed == 0 {
+                    return failure::report(&e);
+                }
                 eprintln!(
                     "error: {}; the listing is incomplete: {printed} connection(s) printed",
                     failure::message(&e)
@@ -512,11 +517,17 @@ async fn summarize(client: &Client, args: SummaryArgs) -> ExitCode {
 }
 
 async fn terminate_command(client: &Client, args: TerminateArgs) -> ExitCode {
+    if args.keep.is_some() && !args.duplicates {
+        eprintln!("error: --keep applies only with --duplicates; nothing was sent");
+        return ExitCode::from(exit::USAGE);
+    }
     let target = if args.all {
         terminate::Target::All
     } else if args.duplicates {
         terminate::Target::Duplicates {
-            keep: usize::try_from(args.keep).unwrap_or(usize::MAX),
+            keep: args
+                .keep
+                .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX)),
             endpoints: args.endpoint,
         }
     } else if !args.uuid.is_empty() {
