@@ -549,5 +549,5 @@ async fn terminate_command(client: &Client, args: TerminateArgs) -> ExitCode {
         dry_run: args.dry_run,
         json: args.format == SummaryFormat::Json,
     };
-    terminate::run(client, target, options).await
+    terminate::run(client, target, options, &mut terminate::Terminal).await
 }

@@ -73,11 +73,37 @@ impl Preview {
     }
 }
 
-pub async fn run(client: &Client, target: Target, options: Options) -> ExitCode {
+/// Who says yes or no: the person at the terminal, or a test.
+pub trait Prompt {
+    /// Whether there is someone to ask.
+    fn available(&self) -> bool;
+    /// Ask; only an explicit yes is a yes.
+    fn ask(&mut self, question: &str) -> bool;
+}
+
+/// The person at the terminal: stdin and stderr must both be one.
+pub struct Terminal;
+
+impl Prompt for Terminal {
+    fn available(&self) -> bool {
+        io::stdin().is_terminal() && io::stderr().is_terminal()
+    }
+
+    fn ask(&mut self, question: &str) -> bool {
+        confirm(question, &mut io::stdin().lock(), &mut io::stderr())
+    }
+}
+
+pub async fn run(
+    client: &Client,
+    target: Target,
+    options: Options,
+    prompt: &mut dyn Prompt,
+) -> ExitCode {
     let host = host(client.base_url());
     let what = target.describe();
     let needs_prompt = !options.yes && !options.dry_run;
-    if needs_prompt && !can_prompt() {
+    if needs_prompt && !prompt.available() {
         eprintln!(
             "error: refusing to terminate {what} at {host} without --yes (no terminal to \
              confirm on; --dry-run shows what would end); nothing was sent"
@@ -106,7 +132,7 @@ pub async fn run(client: &Client, target: Target, options: Options) -> ExitCode 
             .count()
             .map_or_else(|| "all matching".to_owned(), |n| n.to_string());
         let question = format!("Terminate {count} connection(s) ({what}) at {host}? [y/N] ");
-        if !confirm(&question, &mut io::stdin().lock(), &mut io::stderr()) {
+        if !prompt.ask(&question) {
             eprintln!("aborted; nothing was terminated");
             return ExitCode::from(exit::DECLINED);
         }
@@ -284,10 +310,6 @@ fn host(base_url: &str) -> String {
         .unwrap_or_else(|| base_url.to_owned())
 }
 
-fn can_prompt() -> bool {
-    io::stdin().is_terminal() && io::stderr().is_terminal()
-}
-
 /// Ask `question`; only an explicit yes is a yes.
 fn confirm(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> bool {
     let _ = write!(prompt, "{question}");
@@ -323,6 +345,56 @@ mod tests {
             );
             assert_eq!(prompt, b"Terminate 2 connection(s)? ");
         }
+    }
+
+    /// Answers every question with `answer` and records them.
+    struct Scripted {
+        answer: bool,
+        asked: Vec<String>,
+    }
+
+    impl Prompt for Scripted {
+        fn available(&self) -> bool {
+            true
+        }
+
+        fn ask(&mut self, question: &str) -> bool {
+            self.asked.push(question.to_owned());
+            self.answer
+        }
+    }
+
+    #[tokio::test]
+    async fn the_prompt_says_how_many_and_where_and_no_exits_1_sending_no_delete() {
+        use xconn_ext::sandbox::{Sandbox, SandboxConfig};
+
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let client = sandbox.client().unwrap();
+        let before = sandbox.request_count();
+        let active = client.active_connections(&[]).await.unwrap().len();
+        let requests = sandbox.request_count();
+        let pages = requests - before;
+        let mut no = Scripted {
+            answer: false,
+            asked: Vec::new(),
+        };
+        let options = Options {
+            yes: false,
+            dry_run: false,
+            json: false,
+        };
+        let code = run(&client, Target::All, options, &mut no).await;
+        assert_eq!(code, ExitCode::from(exit::DECLINED));
+        let host = host(sandbox.base_url());
+        assert_eq!(
+            no.asked,
+            [format!(
+                "Terminate {active} connection(s) (every active connection) at {host}? [y/N] "
+            )]
+        );
+        // The GETs to count, no DELETE: everything is still active.
+        assert_eq!(sandbox.request_count(), requests + pages);
+        assert_eq!(client.active_connections(&[]).await.unwrap().len(), active);
     }
 
     #[test]
