@@ -367,4 +367,31 @@ mod tests {
             "{err}"
         );
     }
+
+    /// Port 9 on loopback: a request would fail as a transport error, so an
+    /// `InvalidInput` proves nothing was sent.
+    fn unreachable_client() -> Client {
+        Client::builder()
+            .bearer_token("t")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn plan_duplicates_checks_keep_before_sending() {
+        let err = unreachable_client()
+            .plan_duplicates(0, &[])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_empty_plan_ends_nothing_and_sends_nothing() {
+        let plan = DuplicatesPlan::from_active([active("f1", F, None)], 1, &[]).unwrap();
+        assert!(plan.is_empty());
+        let report = unreachable_client().end_duplicates(&plan).await.unwrap();
+        assert_eq!(report, TerminateReport::default());
+    }
 }

@@ -92,7 +92,7 @@ pub fn message(error: &Error) -> String {
                 .or_else(|| {
                     e.rate_limit
                         .and_then(|rl| rl.reset)
-                        .map(|reset| format!("retry after {}", reset.to_rfc3339()))
+                        .map(|reset| format!("retry after {}", crate::output::timestamp(reset)))
                 })
                 .unwrap_or_else(|| "retry later".to_owned());
             format!("rate limited [TooManyRequests] {}; {when}", e.problem)
