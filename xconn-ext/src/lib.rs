@@ -36,6 +36,10 @@
 //!   shape, HTML from proxies), and [`Error::is_retryable`];
 //! - input checked before anything is sent;
 //! - [pagination](ListConnections::pages) that cannot loop forever;
+//! - [duplicates](DuplicatesPlan): keep the newest connections per
+//!   endpoint and end the rest, with the plan inspectable before anything
+//!   is sent, and terminations that report what a failed batch left undone
+//!   ([`TerminateError`]);
 //! - [retries](RetryPolicy) that honour X's rate-limit reset, never retrying
 //!   a usage cap or (by default) a termination;
 //! - a bearer token that never appears in `Debug`, errors or logs.
