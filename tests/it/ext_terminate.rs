@@ -356,8 +356,8 @@ async fn errors_are_mapped_as_for_listings() {
     }
 }
 
-/// A later batch failing: the error is returned, earlier batches have been
-/// sent, and no batch after the failing one is.
+/// A later batch failing: the error carries what the earlier batches did
+/// and what was not attempted, and no batch after the failing one is sent.
 #[tokio::test]
 async fn a_failing_batch_stops_the_rest() {
     let server = MockServer::start_async().await;
@@ -382,7 +382,16 @@ async fn a_failing_batch_stops_the_rest() {
         .await;
     let uuids: Vec<String> = (0..250).map(uuid).collect();
     let error = client(&server).terminate(uuids).await.unwrap_err();
-    assert!(matches!(&error, Error::Api(a) if a.kind == ProblemKind::ServerError));
+    // Batch 1 took effect: the error says so and carries what it did.
+    let Error::PartialTermination(partial) = &error else {
+        panic!("expected a partial termination: {error:?}")
+    };
+    assert!(matches!(&partial.source, Error::Api(a) if a.kind == ProblemKind::ServerError));
+    assert_eq!(partial.completed.results.len(), 100);
+    assert_eq!(
+        partial.not_attempted,
+        (100..250).map(uuid).collect::<Vec<_>>()
+    );
     assert_eq!(mock.calls_async().await, 2, "the third batch is not sent");
     assert_eq!(batches.lock().unwrap().len(), 1);
 }

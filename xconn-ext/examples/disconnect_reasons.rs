@@ -1,6 +1,8 @@
 //! Why did my streams drop? Count disconnect reasons over every page.
 //!
-//! `cargo run -p xconn-ext --features sandbox --example disconnect_reasons`
+//! `cargo run -p xconn-ext --features sandbox --example disconnect_reasons [-- --real-api]`
+//!
+//! Read-only. Talks to the embedded sandbox unless `--real-api` is passed.
 
 mod common;
 
@@ -11,7 +13,8 @@ use xconn_ext::ConnectionStatus;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, _sandbox) = common::client().await?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (client, _sandbox) = common::client(&args).await?;
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let mut pages = client
         .connections()

@@ -1,6 +1,8 @@
 //! List the app's active connections.
 //!
-//! `cargo run -p xconn-ext --features sandbox --example list_active`
+//! `cargo run -p xconn-ext --features sandbox --example list_active [-- --real-api]`
+//!
+//! Read-only. Talks to the embedded sandbox unless `--real-api` is passed.
 
 mod common;
 
@@ -9,7 +11,8 @@ use xconn_ext::{ConnectionField, ConnectionStatus};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, _sandbox) = common::client().await?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (client, _sandbox) = common::client(&args).await?;
     let mut active = client
         .connections()
         .status(ConnectionStatus::Active)

@@ -115,6 +115,7 @@ impl Client {
                     .clone()
                     .with_head_recorder(recorder.clone()),
             );
+            let started = std::time::Instant::now();
             let outcome = async {
                 match tokio::time::timeout(timeout, async {
                     finish(send(sdk).await, &recorder).await
@@ -131,12 +132,34 @@ impl Client {
             .instrument(span.clone())
             .await;
 
-            record_outcome(&span, &outcome);
+            let (status, remaining) = record_outcome(&span, &outcome);
+            let delay = match &outcome {
+                Ok(_) => None,
+                Err(error) => self.inner.retry.delay(attempt, error, is_delete),
+            };
+            // One event per attempt, for `xconn -v` and any subscriber;
+            // never the token (it is not in scope here).
+            tracing::debug!(
+                target: "xconn_ext::http",
+                method,
+                path,
+                attempt,
+                status,
+                latency_ms = started.elapsed().as_millis() as u64,
+                rate_limit_remaining = remaining,
+                retry_in_ms = delay.map(|d| d.as_millis() as u64),
+                "{}",
+                match (&outcome, delay) {
+                    (Ok(_), _) => "ok",
+                    (Err(_), Some(_)) => "failed; retrying",
+                    (Err(_), None) => "failed; not retrying",
+                }
+            );
             let error = match outcome {
                 Ok(success) => return Ok(success),
                 Err(error) => error,
             };
-            match self.inner.retry.delay(attempt, &error, is_delete) {
+            match delay {
                 Some(delay) => {
                     tracing::warn!(
                         parent: &span,
@@ -157,7 +180,11 @@ impl Client {
     }
 }
 
-fn record_outcome<T>(span: &tracing::Span, outcome: &Result<Success<T>, Error>) {
+/// Record the status and rate-limit remaining on the span, and return them.
+fn record_outcome<T>(
+    span: &tracing::Span,
+    outcome: &Result<Success<T>, Error>,
+) -> (Option<u16>, Option<u64>) {
     let (status, rate_limit) = match outcome {
         Ok(s) => (Some(200), s.rate_limit),
         Err(Error::RateLimited(e)) => (Some(e.status), e.rate_limit),
@@ -167,9 +194,11 @@ fn record_outcome<T>(span: &tracing::Span, outcome: &Result<Success<T>, Error>) 
     if let Some(status) = status {
         span.record("status", status);
     }
-    if let Some(remaining) = rate_limit.and_then(|rl| rl.remaining) {
+    let remaining = rate_limit.and_then(|rl| rl.remaining);
+    if let Some(remaining) = remaining {
         span.record("rate_limit_remaining", remaining);
     }
+    (status, remaining)
 }
 
 /// Configuration for a [`Client`].

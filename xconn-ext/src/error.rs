@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::problem::{Problem, ProblemKind};
 use crate::rate_limit::RateLimit;
+use crate::terminate::TerminateReport;
 
 /// Everything that can go wrong, as distinct cases a caller can act on.
 ///
@@ -51,6 +52,10 @@ pub enum Error {
         /// The repeated token.
         token: String,
     },
+    /// A later batch of [`crate::Client::terminate`] failed after earlier
+    /// batches took effect: what they did and what was left undone.
+    #[error(transparent)]
+    PartialTermination(Box<TerminateError>),
 }
 
 impl Error {
@@ -67,6 +72,7 @@ impl Error {
             // this crate never has reqwest decode JSON, so it always means
             // the connection failed mid-response.
             Error::Transport(e) => e.is_connect() || e.is_request() || e.is_body() || e.is_decode(),
+            Error::PartialTermination(e) => e.source.is_retryable(),
             Error::InvalidInput(_)
             | Error::Decode(_)
             | Error::RepeatedToken { .. }
@@ -80,6 +86,7 @@ impl Error {
         match self {
             Error::RateLimited(e) => e.retry_after,
             Error::Api(e) => e.retry_after,
+            Error::PartialTermination(e) => e.source.retry_after(),
             _ => None,
         }
     }
@@ -91,6 +98,7 @@ impl Error {
             Error::RateLimited(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            Error::PartialTermination(e) => e.source.status(),
             _ => None,
         }
     }
@@ -100,6 +108,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(&e.problem),
             Error::RateLimited(e) => Some(&e.problem),
+            Error::PartialTermination(e) => e.source.problem(),
             _ => None,
         }
     }
@@ -109,6 +118,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(&e.kind),
             Error::RateLimited(_) => Some(&ProblemKind::TooManyRequests),
+            Error::PartialTermination(e) => e.source.problem_kind(),
             _ => None,
         }
     }
@@ -147,6 +157,47 @@ impl fmt::Display for InvalidInput {
 }
 
 impl std::error::Error for InvalidInput {}
+
+/// A termination by UUID that stopped part-way: a batch failed after the
+/// batches before it had taken effect.
+///
+/// Nothing done is lost: [`TerminateError::completed`] is the merged report
+/// of the batches that took effect, and [`TerminateError::not_attempted`]
+/// every UUID whose batch did not.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TerminateError {
+    /// What the batches before the failure did.
+    pub completed: TerminateReport,
+    /// The UUIDs of the failed batch, then those of the batches never sent,
+    /// in the order given. The first [`TerminateError::failed_batch_len`]
+    /// were in the request that failed: after an API error they were not
+    /// ended; after a timeout or transport failure the server may have
+    /// ended them (list the active connections to know).
+    pub not_attempted: Vec<String>,
+    /// How many of `not_attempted` were in the failed request.
+    pub failed_batch_len: usize,
+    /// Why the batch failed.
+    pub source: Error,
+}
+
+impl fmt::Display for TerminateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (earlier batches had ended {} connection(s); {} not attempted)",
+            self.source,
+            self.completed.successful,
+            self.not_attempted.len()
+        )
+    }
+}
+
+impl std::error::Error for TerminateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
 
 /// An error status from the API, with the problem it sent.
 #[derive(Debug, Clone)]
@@ -271,6 +322,7 @@ mod tests {
     #[test]
     fn error_is_send_sync_static() {
         assert_send_sync_static::<Error>();
+        assert_send_sync_static::<TerminateError>();
     }
 
     #[test]

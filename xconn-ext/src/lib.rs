@@ -95,6 +95,10 @@
 //!   shape, HTML from proxies), and [`Error::is_retryable`];
 //! - input checked before anything is sent;
 //! - [pagination](ListConnections::pages) that cannot loop forever;
+//! - [duplicates](DuplicatesPlan): keep the newest connections per
+//!   endpoint and end the rest, with the plan inspectable before anything
+//!   is sent, and terminations that report what a failed batch left undone
+//!   ([`TerminateError`]);
 //! - [retries](RetryPolicy) that honour X's rate-limit reset, never retrying
 //!   a usage cap or (by default) a termination;
 //! - a bearer token that never appears in `Debug`, errors or logs.
@@ -103,6 +107,7 @@
 
 mod client;
 mod connection;
+mod duplicates;
 pub mod enums;
 mod error;
 mod pagination;
@@ -121,10 +126,11 @@ pub use client::{
     USER_AGENT,
 };
 pub use connection::Connection;
+pub use duplicates::{DuplicatesPlan, EndpointCounts};
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
 };
-pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited};
+pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
 pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};
 pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use rate_limit::RateLimit;

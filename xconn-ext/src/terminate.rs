@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::enums::StreamEndpoint;
-use crate::error::Error;
+use crate::error::{Error, TerminateError};
 use crate::pagination::problem_from_wire;
 use crate::problem::Problem;
 
-/// The most UUIDs one `DELETE /2/connections` takes; more are sent in
-/// several requests.
-pub const MAX_UUIDS_PER_REQUEST: usize = 100;
+/// The most UUIDs one `DELETE /2/connections` takes (from the spec); more
+/// are sent in several requests.
+pub const MAX_UUIDS_PER_REQUEST: usize = xconn_sdk::spec::MAX_UUIDS_PER_REQUEST;
 
 /// What a termination did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -42,6 +42,17 @@ pub struct TerminateResult {
 }
 
 impl TerminateReport {
+    /// Whether every targeted connection ended: no failed kill and no
+    /// unsuccessful result.
+    pub fn is_complete(&self) -> bool {
+        self.failed == 0 && self.results.iter().all(|r| r.success)
+    }
+
+    /// The results of the connections that were not ended.
+    pub fn not_terminated(&self) -> impl Iterator<Item = &TerminateResult> + '_ {
+        self.results.iter().filter(|r| !r.success)
+    }
+
     fn merge(&mut self, other: TerminateReport) {
         self.successful += other.successful;
         self.failed += other.failed;
@@ -125,8 +136,13 @@ impl Client {
     /// the reports merged. An empty list, or an empty UUID or one with
     /// whitespace or control characters, is rejected before anything is
     /// sent (the format itself is left to the server, which reports unknown
-    /// ids per UUID). If a later batch fails, its error is
-    /// returned and the batches before it have taken effect.
+    /// ids per UUID).
+    ///
+    /// If the first batch fails, its error is returned and nothing took
+    /// effect. If a later batch fails, the error is
+    /// [`Error::PartialTermination`]: a [`TerminateError`] with the merged
+    /// report of the batches that took effect, the UUIDs not ended, and the
+    /// failure as its source.
     pub async fn terminate<I, S>(&self, uuids: I) -> Result<TerminateReport, Error>
     where
         I: IntoIterator<Item = S>,
@@ -150,8 +166,8 @@ impl Client {
             return Err(Error::invalid("uuids", "must name at least one connection"));
         }
         let mut report = TerminateReport::default();
-        for batch in unique.chunks(MAX_UUIDS_PER_REQUEST) {
-            let success = self
+        for (index, batch) in unique.chunks(MAX_UUIDS_PER_REQUEST).enumerate() {
+            let outcome = self
                 .call("DELETE", "/2/connections", |sdk| {
                     let uuids = batch.to_vec();
                     async move {
@@ -161,9 +177,121 @@ impl Client {
                             .await
                     }
                 })
-                .await?;
-            report.merge(TerminateReport::from_wire(success.body));
+                .await;
+            match outcome {
+                Ok(success) => report.merge(TerminateReport::from_wire(success.body)),
+                // Nothing took effect: the error alone says it all.
+                Err(source) if index == 0 => return Err(source),
+                Err(source) => {
+                    let start = index * MAX_UUIDS_PER_REQUEST;
+                    return Err(Error::PartialTermination(Box::new(TerminateError {
+                        completed: report,
+                        not_attempted: unique[start..].to_vec(),
+                        failed_batch_len: batch.len(),
+                        source,
+                    })));
+                }
+            }
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use httpmock::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    fn uuid(i: usize) -> String {
+        format!("u-{i:03}")
+    }
+
+    fn ended(range: std::ops::Range<usize>) -> serde_json::Value {
+        json!({"data": {
+            "successful_kills": range.len(),
+            "failed_kills": 0,
+            "results": range.map(|i| json!({"uuid": uuid(i), "success": true})).collect::<Vec<_>>(),
+        }})
+    }
+
+    #[tokio::test]
+    async fn a_failed_later_batch_keeps_what_the_earlier_ones_did() {
+        let server = MockServer::start_async().await;
+        let first = server
+            .mock_async(|when, then| {
+                when.method(DELETE)
+                    .path("/2/connections")
+                    .body_includes("\"u-000\"");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .body(ended(0..100).to_string());
+            })
+            .await;
+        let second = server
+            .mock_async(|when, then| {
+                when.method(DELETE)
+                    .path("/2/connections")
+                    .body_includes("\"u-100\"");
+                then.status(401)
+                    .header("content-type", "application/problem+json")
+                    .body(r#"{"title":"Unauthorized","type":"about:blank","status":401}"#);
+            })
+            .await;
+        let client = Client::builder()
+            .bearer_token("t")
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        let err = client.terminate((0..250).map(uuid)).await.unwrap_err();
+        first.assert_calls_async(1).await;
+        second.assert_calls_async(1).await;
+        let Error::PartialTermination(partial) = &err else {
+            panic!("expected a partial termination: {err:?}");
+        };
+        assert_eq!(partial.completed.successful, 100);
+        assert_eq!(partial.completed.results.len(), 100);
+        assert_eq!(
+            partial.not_attempted,
+            (100..250).map(uuid).collect::<Vec<_>>()
+        );
+        assert_eq!(partial.failed_batch_len, 100);
+        assert_eq!(err.status(), Some(401));
+        assert!(matches!(partial.source, Error::Api(_)));
+        assert!(err.to_string().contains("ended 100"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_first_batch_is_the_plain_error() {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(DELETE).path("/2/connections");
+                then.status(401)
+                    .header("content-type", "application/problem+json")
+                    .body(r#"{"title":"Unauthorized","type":"about:blank","status":401}"#);
+            })
+            .await;
+        let client = Client::builder()
+            .bearer_token("t")
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        let err = client.terminate((0..150).map(uuid)).await.unwrap_err();
+        assert!(matches!(err, Error::Api(_)), "{err:?}");
+    }
+
+    #[test]
+    fn completeness_looks_at_counts_and_results() {
+        let mut report = TerminateReport::default();
+        assert!(report.is_complete());
+        report.results.push(TerminateResult {
+            uuid: "a".into(),
+            success: false,
+            error_message: Some("not found".into()),
+        });
+        assert!(!report.is_complete());
+        assert_eq!(report.not_terminated().count(), 1);
     }
 }

@@ -29,7 +29,8 @@ use xconn_ext::sandbox::{DISCONNECT_REASONS, ENDPOINTS};
 const SECRET: &str = "tok-SECRET-12345";
 /// The safety bound on one process.
 const BOUND: Duration = Duration::from_secs(60);
-const TABLE_HEADERS: [&str; 7] = [
+const TABLE_HEADERS: [&str; 8] = [
+    "ID",
     "ENDPOINT",
     "STATUS",
     "CONNECTED AT",
@@ -39,11 +40,18 @@ const TABLE_HEADERS: [&str; 7] = [
     "CLIENT IP",
 ];
 
-/// `xconn` with a clean environment (no token, no base URL, no log filter).
+/// A config file that does not exist: no test reads the real user's config.
+const NO_CONFIG: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/xconn-no-such-config.toml");
+
+/// `xconn` with a clean environment (no token, no base URL, no profile, no
+/// config file, no log filter).
 fn xconn() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xconn"));
     cmd.env_remove("X_BEARER_TOKEN")
+        .env_remove("X_BEARER_TOKEN_FILE")
         .env_remove("X_API_BASE_URL")
+        .env_remove("XCONN_PROFILE")
+        .env("XCONN_CONFIG", NO_CONFIG)
         .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE")
         .timeout(BOUND);
@@ -180,6 +188,20 @@ fn sandbox_summary() -> Value {
     run_ok(xconn_sandbox().args(["summary", "--format", "json"])).json()
 }
 
+/// A full connection UUID (8-4-4-4-12 hex digits), not a cut one.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// RFC 3339 in UTC with `Z`, as every format prints timestamps.
+fn is_rfc3339_utc(s: &str) -> bool {
+    s.ends_with('Z') && s.contains('T') && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
 fn count(value: &Value) -> u64 {
     value
         .as_u64()
@@ -294,7 +316,23 @@ fn sandbox_summary_text_has_totals_and_both_sections() {
             summary["total"], summary["active"], summary["inactive"]
         )
     );
-    assert!(lines[1].starts_with("duration: median "), "{}", run.stdout);
+    assert_eq!(
+        lines[1],
+        format!(
+            "window: {} to {}",
+            summary["window"]["from"].as_str().expect("from"),
+            summary["window"]["to"].as_str().expect("to")
+        )
+    );
+    assert_eq!(summary["duration_secs"]["covers"], "ended");
+    assert!(
+        lines[2].starts_with(&format!(
+            "duration of the {} ended connections: median ",
+            summary["duration_secs"]["count"]
+        )),
+        "{}",
+        run.stdout
+    );
 
     let header = lines
         .iter()
@@ -380,19 +418,21 @@ fn sandbox_list_table_has_the_columns_aligned() {
         if *line == header {
             continue;
         }
+        assert!(is_uuid(cells[0]), "the full UUID: {line:?}");
+        assert!(is_rfc3339_utc(cells[3]), "{line:?}");
         ENDPOINTS
             .iter()
-            .find(|e| **e == cells[0])
+            .find(|e| **e == cells[1])
             .unwrap_or_else(|| panic!("endpoint: {line:?}"));
-        match cells[1] {
+        match cells[2] {
             "active" => {
                 active += 1;
-                assert_eq!((cells[3], cells[5]), ("-", "-"), "{line:?}");
+                assert_eq!((cells[4], cells[6]), ("-", "-"), "{line:?}");
             }
             "inactive" => {
                 inactive += 1;
-                assert_ne!(cells[3], "-", "{line:?}");
-                assert!(DISCONNECT_REASONS.contains(&cells[5]), "{line:?}");
+                assert!(is_rfc3339_utc(cells[4]), "{line:?}");
+                assert!(DISCONNECT_REASONS.contains(&cells[6]), "{line:?}");
             }
             other => panic!("status {other:?}: {line:?}"),
         }
@@ -470,7 +510,7 @@ fn sandbox_list_status_inactive_lists_only_ended_connections() {
     }
     let table = run_ok(xconn_sandbox().args(["list", "--status", "inactive"]));
     for line in table.stdout.lines().skip(1) {
-        assert_eq!(line.split_whitespace().nth(1), Some("inactive"), "{line:?}");
+        assert_eq!(line.split_whitespace().nth(2), Some("inactive"), "{line:?}");
     }
 }
 
@@ -580,7 +620,14 @@ fn sandbox_terminate_endpoint_with_yes_reports() {
 #[test]
 fn sandbox_terminate_unknown_uuid_reports_the_failure() {
     let uuid = "00000000-0000-4000-8000-000000000001";
-    let run = run(xconn_sandbox().args(["terminate", "--uuid", uuid, "--yes"]));
+    let run = run_code(
+        xconn_sandbox().args(["terminate", "--uuid", uuid, "--yes"]),
+        6,
+    );
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: 1 connection(s) were not terminated (0 were)"
+    );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.first(), Some(&"terminated 0, failed 1"), "{run:#?}");
     let (id, outcome) = lines[1].split_once("  ").expect("uuid and outcome");
@@ -639,8 +686,8 @@ fn usage_errors_exit_2_and_send_nothing() {
     let server = MockServer::start();
     let any = catch_all(&server);
     let cases: &[(&[&str], &str)] = &[
-        (&["list", "--max-results", "0"], "max_results"),
-        (&["list", "--max-results", "101"], "max_results"),
+        (&["list", "--max-results", "0"], "invalid --max-results"),
+        (&["list", "--max-results", "101"], "invalid --max-results"),
         (&["list", "--endpoint", "nope_stream"], "nope_stream"),
         (&["summary", "--endpoint", "nope_stream"], "nope_stream"),
         (
@@ -664,6 +711,25 @@ fn usage_errors_exit_2_and_send_nothing() {
             "--all",
         ),
         (&["frobnicate"], "frobnicate"),
+        (
+            &[
+                "terminate",
+                "--endpoint",
+                "filtered_stream",
+                "--endpoint",
+                "sample_stream",
+                "--yes",
+            ],
+            "--duplicates",
+        ),
+        (
+            &["terminate", "--all", "--keep", "2", "--yes"],
+            "--duplicates",
+        ),
+        (
+            &["terminate", "--duplicates", "--keep", "0", "--yes"],
+            "--keep",
+        ),
         (
             &[
                 "list",
@@ -708,8 +774,12 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
             .args(["--base-url", &server.base_url(), "list"]),
         2,
     );
-    assert!(run.error_line().contains("token"));
-    // A token that cannot be a header line is refused without echoing it.
+    assert_eq!(
+        run.error_line(),
+        "error: the bearer token from X_BEARER_TOKEN is empty"
+    );
+    // A token that cannot be a header line is refused without echoing it,
+    // naming where it came from.
     let run = run_code(
         xconn().args([
             "--base-url",
@@ -720,7 +790,11 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
         ]),
         2,
     );
-    assert!(run.error_line().contains("token"));
+    assert!(
+        run.error_line()
+            .contains("invalid bearer token from --token: contains characters"),
+        "{run:#?}"
+    );
     assert_eq!(any.calls(), 0, "nothing may be sent");
 }
 
@@ -736,7 +810,9 @@ fn plain_http_to_a_remote_host_exits_2() {
         ]),
         2,
     );
-    assert!(run.error_line().contains("base_url"));
+    let line = run.error_line();
+    assert!(line.contains("invalid --base-url"), "{line}");
+    assert!(line.contains("--allow-insecure-http"), "{line}");
 }
 
 #[test]
@@ -852,6 +928,22 @@ fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
     let doc = run.json();
     assert_eq!(doc["data"].as_array().map(Vec::len), Some(4));
     assert_eq!(doc["meta"]["result_count"], 4);
+    assert_eq!(doc["error"]["exit_code"], 3, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("401")),
+        "{doc}"
+    );
+    assert!(run.error_line().contains("incomplete: 4 connection(s)"));
+
+    // ndjson and csv: the records read, then the error on stderr.
+    let run = run_code(xconn_mock(&server).args(["list", "-o", "ndjson"]), 3);
+    assert_eq!(run.ndjson().len(), 4);
+    assert!(run.error_line().contains("Unauthorized"));
+    let run = run_code(xconn_mock(&server).args(["list", "-o", "csv"]), 3);
+    assert_eq!(run.stdout.lines().count(), 1 + 4, "{run:#?}");
+    assert!(run.error_line().contains("incomplete"));
 }
 
 #[test]
@@ -1042,6 +1134,7 @@ fn a_closed_stdout_is_not_a_crash() {
             .env_remove("X_BEARER_TOKEN")
             .env_remove("X_API_BASE_URL")
             .env_remove("RUST_LOG")
+            .env("XCONN_CONFIG", NO_CONFIG)
             .args(["--base-url", &server.base_url(), "--token", SECRET])
             .args(["list", "--format", format])
             .stdin(Stdio::null())
@@ -1073,4 +1166,741 @@ fn a_closed_stdout_is_not_a_crash() {
         assert_eq!(output.status.code(), Some(0), "{format}: {stderr}");
         assert_eq!(stderr, "", "{format}: a closed pipe is not worth a message");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Operating: honest terminate outcomes, duplicates, dry runs (issue 14)
+// ---------------------------------------------------------------------------------------
+
+/// A UUID for batch tests: `u-000`, `u-001`...
+fn batch_uuid(i: usize) -> String {
+    format!("u-{i:03}")
+}
+
+/// A `DELETE /2/connections` answer ending these UUIDs.
+fn ended(range: std::ops::Range<usize>) -> Value {
+    json!({"data": {
+        "successful_kills": range.len(),
+        "failed_kills": 0,
+        "results": range.map(|i| json!({"uuid": batch_uuid(i), "success": true})).collect::<Vec<_>>(),
+    }})
+}
+
+fn unauthorized_body() -> &'static str {
+    r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#
+}
+
+#[test]
+fn a_failed_later_batch_prints_the_partial_report_and_exits_with_its_code() {
+    let server = MockServer::start();
+    let first = server.mock(|when, then| {
+        when.method(DELETE)
+            .path("/2/connections")
+            .body_includes("\"u-000\"");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(ended(0..100).to_string());
+    });
+    let second = server.mock(|when, then| {
+        when.method(DELETE)
+            .path("/2/connections")
+            .body_includes("\"u-100\"");
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(unauthorized_body());
+    });
+    let mut args = vec!["terminate".to_owned(), "--yes".to_owned()];
+    for i in 0..150 {
+        args.extend(["--uuid".to_owned(), batch_uuid(i)]);
+    }
+    let run = run_code(xconn_mock(&server).args(&args).args(["-o", "json"]), 3);
+    let doc = run.json();
+    assert_eq!(doc["successful"], 100, "{doc}");
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(100));
+    let not_attempted: Vec<String> = (100..150).map(batch_uuid).collect();
+    assert_eq!(doc["not_attempted"], json!(not_attempted));
+    assert_eq!(doc["error"]["exit_code"], 3);
+    assert!(doc["error"]["message"].as_str().unwrap().contains("401"));
+    let line = run.error_line();
+    assert!(
+        line.contains("100 connection(s) had already been ended"),
+        "{line}"
+    );
+    assert_eq!((first.calls(), second.calls()), (1, 1));
+
+    // The text report says the same.
+    let run = run_code(xconn_mock(&server).args(&args), 3);
+    assert!(
+        run.stdout.starts_with("terminated 100, failed 0\n"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("not attempted (50)"), "{run:#?}");
+    assert!(run.stdout.contains("u-149  not attempted"), "{run:#?}");
+}
+
+#[test]
+fn terminate_exits_6_when_the_api_answered_but_not_every_connection_ended() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(DELETE).path("/2/connections/all");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(
+                json!({"data": {"successful_kills": 0, "failed_kills": 2, "results": [
+                    {"uuid": "a", "success": false, "error_message": "already ended"},
+                    {"uuid": "b", "success": false, "error_message": "not found"},
+                ]}})
+                .to_string(),
+            );
+    });
+    let run = run_code(xconn_mock(&server).args(["terminate", "--all", "--yes"]), 6);
+    assert!(run.stdout.contains("a  failed: already ended"), "{run:#?}");
+    assert!(run.stdout.contains("b  failed: not found"), "{run:#?}");
+    assert!(
+        run.error_line()
+            .contains("2 connection(s) were not terminated")
+    );
+    let run = run_code(
+        xconn_mock(&server).args(["terminate", "--all", "--yes", "-o", "json"]),
+        6,
+    );
+    assert_eq!(run.json()["failed"], 2);
+}
+
+/// Active connections as the duplicates reader asks for them.
+fn active_page() -> Value {
+    let c = |id: &str, endpoint: &str, at: &str| json!({"id": id, "endpoint_name": endpoint, "connected_at": at});
+    json!({
+        "data": [
+            c("f-new", "filtered_stream", "2025-05-03T00:00:00.000Z"),
+            c("s-only", "sample_stream", "2025-05-01T00:00:00.000Z"),
+            c("f-old", "filtered_stream", "2025-05-01T00:00:00.000Z"),
+            c("f-mid", "filtered_stream", "2025-05-02T00:00:00.000Z"),
+        ],
+        "meta": {"result_count": 4},
+    })
+}
+
+/// The mock's GET of active connections with exactly the duplicates fields.
+fn mock_active(server: &MockServer) -> httpmock::Mock<'_> {
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "active")
+            .query_param("connection.fields", "id,endpoint_name,connected_at")
+            .query_param_missing("endpoints");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(active_page().to_string());
+    })
+}
+
+#[test]
+fn terminate_duplicates_keeps_the_newest_per_endpoint_and_ends_the_rest() {
+    let server = MockServer::start();
+    let get = mock_active(&server);
+    let delete = server.mock(|when, then| {
+        when.method(DELETE)
+            .path("/2/connections")
+            .json_body(json!({"uuids": ["f-old", "f-mid"]}));
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(
+                json!({"data": {"successful_kills": 2, "failed_kills": 0, "results": [
+                    {"uuid": "f-old", "success": true}, {"uuid": "f-mid", "success": true}]}})
+                .to_string(),
+            );
+    });
+    let run =
+        run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--yes", "-o", "json"]));
+    assert_eq!(run.json()["successful"], 2);
+    assert_eq!((get.calls(), delete.calls()), (1, 1));
+
+    // --keep 2: only the oldest goes.
+    let keep2 = server.mock(|when, then| {
+        when.method(DELETE)
+            .path("/2/connections")
+            .json_body(json!({"uuids": ["f-old"]}));
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(json!({"data": {"successful_kills": 1, "failed_kills": 0}}).to_string());
+    });
+    run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--keep", "2", "--yes"]));
+    assert_eq!(keep2.calls(), 1);
+}
+
+#[test]
+fn terminate_duplicates_with_nothing_to_end_sends_no_delete() {
+    let server = MockServer::start();
+    let get = server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("endpoints", "sample_stream");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(json!({"data": [active_page()["data"][1]]}).to_string());
+    });
+    let delete = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+    let run = run_ok(xconn_mock(&server).args([
+        "terminate",
+        "--duplicates",
+        "--endpoint",
+        "sample_stream",
+        "--yes",
+    ]));
+    assert!(run.stdout.starts_with("nothing to terminate"), "{run:#?}");
+    let run = run_code(
+        xconn_mock(&server).args(["terminate", "--duplicates", "--keep", "0"]),
+        2,
+    );
+    assert!(run.stderr.contains("--keep"), "{run:#?}");
+    assert_eq!(delete.calls(), 0);
+    assert_eq!(get.calls(), 1, "the endpoint filter is sent to the API");
+}
+
+#[test]
+fn dry_run_sends_no_delete_needs_no_yes_and_prints_what_would_end() {
+    let server = MockServer::start();
+    let get = mock_active(&server);
+    let filtered = server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "active")
+            .query_param("endpoints", "filtered_stream");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(page(2, None).to_string());
+    });
+    let delete = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+    let host = server.base_url();
+
+    let run = run_ok(xconn_mock(&server).args(["terminate", "--all", "--dry-run", "-o", "json"]));
+    let doc = run.json();
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["count"], 4);
+    assert_eq!(doc["api"], host.as_str());
+
+    let run = run_ok(xconn_mock(&server).args([
+        "terminate",
+        "--endpoint",
+        "filtered_stream",
+        "--dry-run",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(run.json()["count"], 2);
+    assert_eq!(filtered.calls(), 1);
+
+    let run = run_ok(xconn_mock(&server).args([
+        "terminate",
+        "--uuid",
+        "x-1",
+        "--uuid",
+        "x-2",
+        "--uuid",
+        "x-1",
+        "--dry-run",
+    ]));
+    assert!(
+        run.stdout
+            .starts_with("dry run: would terminate 2 connection(s) at 127.0.0.1:"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("x-2"), "{run:#?}");
+
+    let run =
+        run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--dry-run", "-o", "json"]));
+    let doc = run.json();
+    let ids: Vec<&str> = doc["would_terminate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["f-old", "f-mid"], "least recently connected first");
+    assert_eq!(doc["by_endpoint"]["filtered_stream"]["to_end"], 2);
+    assert_eq!(doc["keep"], 1);
+
+    assert_eq!(delete.calls(), 0, "a dry run sends no DELETE");
+    assert_eq!(get.calls(), 2);
+}
+
+#[test]
+fn sandbox_terminate_duplicates_leaves_one_per_endpoint() {
+    let summary = sandbox_summary();
+    let extra: u64 = summary["duplicates"]
+        .as_array()
+        .expect("duplicates")
+        .iter()
+        .map(|d| count(&d["active"]) - 1)
+        .sum();
+    assert!(extra > 0);
+    let run = run_ok(xconn_sandbox().args(["terminate", "--duplicates", "--yes", "-o", "json"]));
+    let report = run.json();
+    assert_eq!(count(&report["successful"]), extra);
+    assert_eq!(count(&report["failed"]), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Listing: fields, UUIDs, timestamps, csv, -o
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn every_get_asks_for_id_and_endpoint_name() {
+    let server = MockServer::start();
+    let asked = |fields: &'static str| {
+        server.mock(move |when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param("connection.fields", fields);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(page(1, None).to_string());
+        })
+    };
+    let all = asked("client_ip,connected_at,disconnect_reason,disconnected_at,endpoint_name,id");
+    let chosen = asked("connected_at,id,endpoint_name");
+    let for_table = asked("client_ip,id,endpoint_name,disconnected_at,disconnect_reason");
+    run_ok(xconn_mock(&server).args(["list"]));
+    run_ok(xconn_mock(&server).args(["summary"]));
+    let run =
+        run_ok(xconn_mock(&server).args(["list", "--fields", "connected_at", "-o", "ndjson"]));
+    let record = &run.ndjson()[0];
+    assert!(record.contains_key("id") && record.contains_key("endpoint_name"));
+    run_ok(xconn_mock(&server).args(["list", "--fields", "client_ip"]));
+    assert_eq!((all.calls(), chosen.calls(), for_table.calls()), (2, 1, 1));
+}
+
+#[test]
+fn timestamps_are_rfc3339_utc_in_every_format_and_csv_quotes() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(
+                json!({"data": [{
+                    "id": "00000000-0000-4000-8000-000000000001",
+                    "endpoint_name": "filtered_stream",
+                    "client_ip": "203.0.113.7, \"proxy\"",
+                    "connected_at": "2025-05-01T02:00:00+02:00",
+                    "disconnected_at": "2025-05-01T01:00:00.500Z",
+                    "disconnect_reason": "operator_disconnect",
+                }]})
+                .to_string(),
+            );
+    });
+    let json = run_ok(xconn_mock(&server).args(["list", "-o", "json"])).json();
+    assert_eq!(json["data"][0]["connected_at"], "2025-05-01T00:00:00Z");
+    assert_eq!(
+        json["data"][0]["disconnected_at"],
+        "2025-05-01T01:00:00.500Z"
+    );
+    let ndjson = run_ok(xconn_mock(&server).args(["list", "-o", "ndjson"])).ndjson();
+    assert_eq!(ndjson[0]["connected_at"], "2025-05-01T00:00:00Z");
+    let csv = run_ok(xconn_mock(&server).args(["list", "-o", "csv"]));
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "id,endpoint_name,status,connected_at,disconnected_at,duration_secs,disconnect_reason,client_ip",
+            "00000000-0000-4000-8000-000000000001,filtered_stream,inactive,2025-05-01T00:00:00Z,\
+             2025-05-01T01:00:00.500Z,3600,operator_disconnect,\"203.0.113.7, \"\"proxy\"\"\"",
+        ]
+    );
+    let table = run_ok(xconn_mock(&server).args(["list"]));
+    assert!(
+        table
+            .stdout
+            .contains("00000000-0000-4000-8000-000000000001  filtered_stream")
+    );
+    assert!(table.stdout.contains("2025-05-01T00:00:00Z"), "{table:#?}");
+    let summary = run_ok(xconn_mock(&server).args(["summary", "-o", "json"])).json();
+    assert_eq!(summary["window"]["from"], "2025-05-01T00:00:00Z");
+    assert_eq!(summary["window"]["to"], "2025-05-01T01:00:00.500Z");
+}
+
+#[test]
+fn o_is_the_short_form_of_format_everywhere() {
+    assert_eq!(
+        run_ok(xconn().args(["endpoints", "-o", "json"])).json(),
+        json!(ENDPOINTS)
+    );
+    run_ok(xconn_sandbox().args(["summary", "-o", "json"])).json();
+    run_ok(xconn_sandbox().args(["list", "--limit", "1", "-o", "json"])).json();
+    run_ok(xconn_sandbox().args(["terminate", "--all", "--dry-run", "-o", "json"])).json();
+}
+
+// ---------------------------------------------------------------------------------------
+// Troubleshooting: summary
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn sandbox_summary_has_window_breakdowns_last_disconnects_and_duplicates() {
+    let summary = sandbox_summary();
+    let records =
+        run_ok(xconn_sandbox().args(["list", "--status", "all", "-o", "ndjson"])).ndjson();
+    let mut by_endpoint_reason: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut last: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut active: BTreeMap<String, u64> = BTreeMap::new();
+    let mut times = Vec::new();
+    for r in &records {
+        let endpoint = r["endpoint_name"].as_str().unwrap().to_owned();
+        times.push(r["connected_at"].as_str().unwrap().to_owned());
+        match (r.get("disconnected_at"), r.get("disconnect_reason")) {
+            (Some(at), Some(reason)) => {
+                let (at, reason) = (at.as_str().unwrap(), reason.as_str().unwrap());
+                times.push(at.to_owned());
+                *by_endpoint_reason
+                    .entry(endpoint.clone())
+                    .or_default()
+                    .entry(reason.to_owned())
+                    .or_default() += 1;
+                let entry = last.entry(endpoint).or_default();
+                if at > entry.0.as_str() {
+                    *entry = (at.to_owned(), reason.to_owned());
+                }
+            }
+            _ => *active.entry(endpoint).or_default() += 1,
+        }
+    }
+    times.sort();
+    // Same format, same width: text order is time order.
+    assert_eq!(summary["window"]["from"], times[0].as_str());
+    assert_eq!(summary["window"]["to"], times[times.len() - 1].as_str());
+    assert_eq!(summary["by_endpoint_reason"], json!(by_endpoint_reason));
+    for (endpoint, (at, reason)) in &last {
+        assert_eq!(summary["last_disconnect"][endpoint]["at"], at.as_str());
+        assert_eq!(
+            summary["last_disconnect"][endpoint]["reason"],
+            reason.as_str()
+        );
+    }
+    let duplicates: Vec<Value> = active
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(e, n)| json!({"endpoint": e, "active": n}))
+        .collect();
+    assert_eq!(summary["duplicates"], json!(duplicates));
+    let text = run_ok(xconn_sandbox().arg("summary")).stdout;
+    for d in &duplicates {
+        assert!(
+            text.contains(&format!(
+                "duplicates: {} has {} active connections",
+                d["endpoint"].as_str().unwrap(),
+                d["active"]
+            )),
+            "{text}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------
+
+/// A mock that answers one empty page only to `Bearer <token>`.
+fn mock_for_token<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
+    let header = format!("Bearer {token}");
+    server.mock(move |when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .header("authorization", header.clone());
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(json!({"meta": {"result_count": 0}}).to_string());
+    })
+}
+
+#[test]
+fn the_token_comes_from_a_file_stdin_or_the_environment_flags_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{SECRET}-file \n\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let server = MockServer::start();
+    let from_file = mock_for_token(&server, &format!("{SECRET}-file"));
+    let from_env = mock_for_token(&server, &format!("{SECRET}-env"));
+    let from_stdin = mock_for_token(&server, &format!("{SECRET}-stdin"));
+    let base = ["--base-url".to_owned(), server.base_url()];
+
+    run_ok(xconn().args(&base).args(["--token-file", file, "list"]));
+    // A flag beats the environment.
+    run_ok(
+        xconn()
+            .env("X_BEARER_TOKEN", format!("{SECRET}-env"))
+            .args(&base)
+            .args(["--token-file", file, "list"]),
+    );
+    run_ok(
+        xconn()
+            .env("X_BEARER_TOKEN_FILE", file)
+            .args(&base)
+            .arg("list"),
+    );
+    run_ok(
+        xconn()
+            .env("X_BEARER_TOKEN", format!("{SECRET}-env"))
+            .args(&base)
+            .arg("list"),
+    );
+    run_ok(
+        xconn()
+            .args(&base)
+            .args(["--token-file", "-", "list"])
+            .write_stdin(format!("{SECRET}-stdin\n")),
+    );
+    assert_eq!(
+        (from_file.calls(), from_env.calls(), from_stdin.calls()),
+        (3, 1, 1)
+    );
+
+    let run = run_code(
+        xconn()
+            .args(&base)
+            .args(["--token", SECRET, "--token-file", file, "list"]),
+        2,
+    );
+    assert!(run.stderr.contains("--token-file"), "{run:#?}");
+    let run = run_code(
+        xconn().args(&base).args([
+            "--token-file",
+            dir.path().join("none").to_str().unwrap(),
+            "list",
+        ]),
+        2,
+    );
+    assert!(run.error_line().contains("cannot read --token-file"));
+}
+
+#[test]
+fn profiles_come_after_flags_and_environment_and_never_hold_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MockServer::start();
+    std::fs::write(dir.path().join("prod.token"), format!("{SECRET}-prod\n")).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.prod]\nbase_url = \"{}\"\ntoken_file = \"prod.token\"\n",
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let prod = mock_for_token(&server, &format!("{SECRET}-prod"));
+    let env = mock_for_token(&server, &format!("{SECRET}-env"));
+    let with_config = || {
+        let mut cmd = xconn();
+        cmd.env("XCONN_CONFIG", &config);
+        cmd
+    };
+    run_ok(with_config().args(["--profile", "prod", "list"]));
+    run_ok(with_config().env("XCONN_PROFILE", "prod").arg("list"));
+    // The environment beats the profile.
+    run_ok(
+        with_config()
+            .env("X_BEARER_TOKEN", format!("{SECRET}-env"))
+            .args(["--profile", "prod", "list"]),
+    );
+    assert_eq!((prod.calls(), env.calls()), (2, 1));
+
+    let run = run_code(with_config().args(["--profile", "staging", "list"]), 2);
+    let line = run.error_line();
+    assert!(
+        line.contains("unknown profile `staging`") && line.contains("prod"),
+        "{line}"
+    );
+
+    std::fs::write(&config, format!("[profiles.prod]\ntoken = \"{SECRET}\"\n")).unwrap();
+    let run = run_code(with_config().args(["--profile", "prod", "list"]), 2);
+    assert!(run.error_line().contains("never stored in clear"));
+}
+
+#[test]
+fn sandbox_refuses_credentials_flags_and_ignores_the_environment() {
+    for flags in [
+        &["--base-url", "https://api.x.com"][..],
+        &["--token", SECRET],
+        &["--token-file", "/dev/null"],
+    ] {
+        let run = run_code(xconn().arg("--sandbox").args(flags).arg("list"), 2);
+        assert!(run.stderr.contains("--sandbox"), "{run:#?}");
+    }
+    run_ok(
+        xconn()
+            .env("X_BEARER_TOKEN", SECRET)
+            .env("X_BEARER_TOKEN_FILE", "/no/such/file")
+            .env("X_API_BASE_URL", "http://example.invalid")
+            .args(["--sandbox", "list", "--limit", "1"]),
+    );
+}
+
+#[test]
+fn allow_insecure_http_lets_a_plain_http_proxy_carry_the_token() {
+    let server = MockServer::start();
+    let ok = mock_for_token(&server, SECRET);
+    // 0.0.0.0 is not loopback to the URL check, yet reaches this machine.
+    let url = format!("http://0.0.0.0:{}", server.port());
+    let run = run_code(
+        xconn().args(["--base-url", &url, "--token", SECRET, "list"]),
+        2,
+    );
+    assert!(run.error_line().contains("--allow-insecure-http"));
+    run_ok(xconn().args([
+        "--base-url",
+        &url,
+        "--token",
+        SECRET,
+        "--allow-insecure-http",
+        "list",
+    ]));
+    assert_eq!(ok.calls(), 1);
+}
+
+#[test]
+fn a_401_says_where_the_token_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, SECRET).unwrap();
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.any_request();
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(unauthorized_body());
+    });
+    let run = run_code(
+        xconn().args([
+            "--base-url",
+            &server.base_url(),
+            "--token-file",
+            file.to_str().unwrap(),
+            "list",
+        ]),
+        3,
+    );
+    let line = run.error_line();
+    assert!(
+        line.contains(&format!(
+            "the token came from --token-file {}",
+            file.display()
+        )),
+        "{line}"
+    );
+    let run = run_code(
+        xconn()
+            .env("X_BEARER_TOKEN", SECRET)
+            .args(["--base-url", &server.base_url(), "list"]),
+        3,
+    );
+    assert!(
+        run.error_line()
+            .contains("the token came from X_BEARER_TOKEN")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Diagnostics and documentation
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn verbose_logs_one_line_per_http_attempt() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param_missing("pagination_token");
+        then.status(200)
+            .header("content-type", "application/json")
+            .header("x-rate-limit-remaining", "41")
+            .body(page(1, Some("p2")).to_string());
+    });
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("pagination_token", "p2");
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(unauthorized_body());
+    });
+    let run = run_code(xconn_mock(&server).args(["-v", "list", "-o", "ndjson"]), 3);
+    let attempts: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("xconn_ext::http"))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{run:#?}");
+    assert!(
+        attempts[0].contains("method=\"GET\"") || attempts[0].contains("method=GET"),
+        "{}",
+        attempts[0]
+    );
+    assert!(attempts[0].contains("status=200"), "{}", attempts[0]);
+    assert!(
+        attempts[0].contains("rate_limit_remaining=41"),
+        "{}",
+        attempts[0]
+    );
+    assert!(attempts[0].contains("latency_ms="), "{}", attempts[0]);
+    assert!(attempts[1].contains("status=401"), "{}", attempts[1]);
+    assert!(attempts[1].contains("not retrying"), "{}", attempts[1]);
+    // Without -v: nothing but the error.
+    let run = run_code(xconn_mock(&server).args(["list", "-o", "ndjson"]), 3);
+    assert!(!run.stderr.contains("xconn_ext::http"));
+}
+
+#[test]
+fn an_unknown_endpoint_suggests_the_closest() {
+    let run = run_code(xconn().args(["list", "--endpoint", "filtred_stream"]), 2);
+    assert!(
+        run.stderr.contains("did you mean `filtered_stream`"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn help_documents_exit_codes_examples_and_global_options() {
+    let help = run_ok(xconn().arg("--help")).stdout;
+    for code in 0..=6 {
+        assert!(
+            help.contains(&format!("\n  {code}  ")),
+            "exit code {code}: {help}"
+        );
+    }
+    assert!(help.contains("Global options:"), "{help}");
+    for command in [
+        "list",
+        "summary",
+        "terminate",
+        "endpoints",
+        "completions",
+        "man",
+    ] {
+        let help = run_ok(xconn().args([command, "--help"])).stdout;
+        assert!(help.contains("Examples:"), "{command}: {help}");
+        let global = help.find("Global options:").expect("global heading");
+        let own = help.find("Options:").expect("own options");
+        assert!(
+            own < global,
+            "{command}: the command's own options come first"
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = run_ok(xconn().args(["completions", shell]));
+        assert!(run.stdout.contains("terminate"), "{shell}");
+        assert!(run.stdout.contains("--duplicates"), "{shell}");
+    }
+    let man = run_ok(xconn().arg("man")).stdout;
+    assert!(man.starts_with(".ie") || man.contains(".TH xconn"), "{man}");
+    assert!(man.contains("terminate"));
 }

@@ -1,63 +1,101 @@
 //! `xconn`: see and manage an X app's streaming connections.
 //!
-//! Exit codes: 0 success; 2 invalid usage or input (nothing sent); 3 the API
-//! answered with a problem; 4 transport failure or timeout; 5 a response
-//! that could not be decoded.
+//! Exit codes: see `AFTER_HELP` (also in `--help` and the README) and
+//! [`failure::exit`].
 
+mod credentials;
+mod failure;
 mod output;
 mod summary;
+mod terminate;
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt};
 use xconn_ext::sandbox::{Sandbox, SandboxConfig};
-use xconn_ext::{
-    Client, ConnectionField, ConnectionStatus, Error, RetryPolicy, StreamEndpoint, TerminateReport,
-};
+use xconn_ext::{Client, ConnectionField, ConnectionStatus, RetryPolicy, StreamEndpoint};
 
+use crate::credentials::{Flags, TokenSource};
+use crate::failure::{exit, parse_endpoint};
 use crate::output::{Format, Progress, Writer};
 use crate::summary::Summary;
+
+/// Heading of the options every command takes, apart from its own.
+const GLOBAL: &str = "Global options";
+
+const AFTER_HELP: &str = concat!(
+    "Credentials: --token-file/--token, then X_BEARER_TOKEN_FILE/X_BEARER_TOKEN, then the \
+     profile (--profile, XCONN_PROFILE, else `default`) of config.toml in the platform's \
+     config directory under xconn/ (XCONN_CONFIG names another file):\n\n  \
+     [profiles.prod]\n  base_url = \"https://api.x.com\"\n  \
+     token_file = \"/home/me/.config/xconn/prod.token\"\n\n",
+    "Exit codes:\n",
+    "  0  success (every targeted connection ended, for terminate)\n",
+    "  1  the confirmation prompt was declined (nothing sent), or output could not be written\n",
+    "  2  invalid usage or input (nothing sent)\n",
+    "  3  the API answered with a problem (401, 429, 400...)\n",
+    "  4  transport failure or timeout\n",
+    "  5  a response that could not be decoded\n",
+    "  6  terminate: the API answered, but one or more connections were not terminated"
+);
 
 #[derive(Parser)]
 #[command(
     name = "xconn",
     version,
     about = "See and manage your X app's streaming connections",
-    after_help = "Exit codes: 0 success; 2 invalid usage or input (nothing sent); 3 the API \
-                  answered with a problem; 4 transport failure or timeout; 5 a response that \
-                  could not be decoded."
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[arg(
         long,
         global = true,
         value_name = "URL",
+        help_heading = GLOBAL,
         help = "API base URL [env: X_API_BASE_URL] [default: https://api.x.com]"
     )]
     base_url: Option<String>,
-    /// Bearer token of the app (never printed).
+    /// Bearer token of the app (never printed; prefer --token-file: argv shows in `ps`
+    /// and shell history) [env: X_BEARER_TOKEN].
+    #[arg(long, global = true, value_name = "TOKEN", help_heading = GLOBAL)]
+    token: Option<String>,
+    /// Read the bearer token from this file (`-`: stdin; trailing whitespace trimmed)
+    /// [env: X_BEARER_TOKEN_FILE].
     #[arg(
         long,
         global = true,
-        env = "X_BEARER_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
+        value_name = "PATH",
+        conflicts_with = "token",
+        help_heading = GLOBAL
     )]
-    token: Option<String>,
-    /// Start the embedded sandbox and talk to it (no token or network needed).
-    #[arg(long, global = true)]
+    token_file: Option<PathBuf>,
+    /// Use this profile of config.toml [env: XCONN_PROFILE].
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL)]
+    profile: Option<String>,
+    /// Let an http:// base URL on a non-loopback host (a plain-http proxy) carry the token.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    allow_insecure_http: bool,
+    /// Start the embedded sandbox and talk to it (no token or network needed; ignores
+    /// X_BEARER_TOKEN, X_BEARER_TOKEN_FILE, X_API_BASE_URL and profiles).
+    #[arg(
+        long,
+        global = true,
+        conflicts_with_all = ["base_url", "token", "token_file", "profile", "allow_insecure_http"],
+        help_heading = GLOBAL
+    )]
     sandbox: bool,
     /// Seconds one request attempt may take.
-    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs, default_value = "30")]
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs, default_value = "30", help_heading = GLOBAL)]
     timeout: Duration,
     /// Retries after a failed attempt (rate limits, 5xx, timeouts).
-    #[arg(long, global = true, value_name = "N", default_value_t = 2)]
+    #[arg(long, global = true, value_name = "N", default_value_t = 2, help_heading = GLOBAL)]
     max_retries: u32,
-    /// Log to stderr (-v debug, -vv trace). The token is never logged.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// Log to stderr: -v one line per HTTP attempt, -vv everything. The token is never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     verbose: u8,
     #[command(subcommand)]
     command: Command,
@@ -66,13 +104,54 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List connections (all pages unless --limit).
+    #[command(after_help = "Examples:
+  xconn list                                  active connections, with their UUIDs
+  xconn list --status inactive -o csv > ended.csv
+  xconn list --endpoint filtered_stream --fields connected_at -o ndjson
+  xconn --sandbox list --limit 5              try it without a token")]
     List(ListArgs),
-    /// Read every page and summarise: per endpoint, per reason, durations.
+    /// Read every page and summarise: window, per endpoint and reason, last disconnects,
+    /// duplicates, durations.
+    #[command(after_help = "Examples:
+  xconn summary                               all connections, active and ended
+  xconn summary --endpoint filtered_stream -o json")]
     Summary(SummaryArgs),
-    /// End connections: all, one endpoint's, or by UUID.
+    /// End connections: all, one endpoint's, duplicates, or by UUID.
+    #[command(after_help = "Examples:
+  xconn terminate --duplicates --dry-run      what ending duplicates would do
+  xconn terminate --duplicates --keep 2 --endpoint filtered_stream --yes
+  xconn terminate --uuid 1f0e... --uuid 2a9b...
+  xconn terminate --all --dry-run -o json
+
+Exit codes: 0 every targeted connection ended (or nothing to end, or --dry-run); 1 prompt \
+declined; 2 usage; 3/4/5 a failed request (after a failed later batch the partial report is \
+printed); 6 the API answered but one or more connections were not terminated.")]
     Terminate(TerminateArgs),
     /// Print the endpoint names the API knows.
-    Endpoints,
+    #[command(after_help = "Examples:
+  xconn endpoints
+  xconn endpoints -o json")]
+    Endpoints(EndpointsArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  xconn completions bash > ~/.local/share/bash-completion/completions/xconn
+  xconn completions zsh > \"${fpath[1]}/_xconn\"
+  xconn completions fish > ~/.config/fish/completions/xconn.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Examples:
+  xconn man > xconn.1 && man ./xconn.1")]
+    Man,
+}
+
+#[derive(Args)]
+struct EndpointsArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
 }
 
 #[derive(Args)]
@@ -99,7 +178,7 @@ struct ListArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
@@ -108,27 +187,45 @@ struct SummaryArgs {
     #[command(flatten)]
     filter: Filter,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
 }
 
 #[derive(Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["all", "endpoint", "uuid"])))]
+#[command(group(
+    ArgGroup::new("target")
+        .required(true)
+        .multiple(true)
+        .args(["all", "endpoint", "uuid", "duplicates"])
+))]
 struct TerminateArgs {
     /// End every active connection.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["endpoint", "uuid", "duplicates"])]
     all: bool,
-    /// End the connections of this endpoint.
+    /// End the connections of this endpoint (with --duplicates: only these endpoints,
+    /// repeatable).
     #[arg(long, value_name = "NAME", value_parser = parse_endpoint)]
-    endpoint: Option<StreamEndpoint>,
+    endpoint: Vec<StreamEndpoint>,
     /// End these connections (repeatable).
-    #[arg(long, value_name = "UUID", num_args = 1..)]
+    #[arg(long, value_name = "UUID", num_args = 1.., conflicts_with_all = ["endpoint", "duplicates"])]
     uuid: Vec<String>,
+    /// End duplicate connections: keep the --keep most recently connected per endpoint.
+    #[arg(long)]
+    duplicates: bool,
+    /// With --duplicates: how many connections to keep per endpoint, at least 1
+    /// [default: 1].
+    // Checked in `terminate_command`: clap's `requires` counts the `false`
+    // default of a flag as present.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    keep: Option<u64>,
+    /// Send nothing: print what would be terminated (reads the active connections).
+    #[arg(long)]
+    dry_run: bool,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     yes: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
 }
 
@@ -165,23 +262,10 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn parse_endpoint(s: &str) -> Result<StreamEndpoint, String> {
-    s.parse()
-        .map_err(|e: xconn_ext::ParseEnumError| e.to_string())
-}
-
 fn parse_field(s: &str) -> Result<ConnectionField, String> {
     s.trim()
         .parse()
         .map_err(|e: xconn_ext::ParseEnumError| e.to_string())
-}
-
-/// Exit codes, as documented in `--help` and the README.
-mod exit {
-    pub const USAGE: u8 = 2;
-    pub const API: u8 = 3;
-    pub const TRANSPORT: u8 = 4;
-    pub const DECODE: u8 = 5;
 }
 
 fn main() -> ExitCode {
@@ -205,37 +289,57 @@ fn init_tracing(verbose: u8) {
     if verbose == 0 {
         return;
     }
-    let level = if verbose == 1 { "debug" } else { "trace" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("xconn={level},xconn_ext={level}"))
-    });
+    // -v: one line per HTTP attempt; -vv: everything this tool logs.
+    let directives = if verbose == 1 {
+        "warn,xconn_ext::http=debug"
+    } else {
+        "xconn=trace,xconn_ext=trace"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
         .try_init();
 }
 
 async fn run(cli: Cli) -> ExitCode {
-    if let Command::Endpoints = cli.command {
-        let mut out = Writer::stdout();
-        for name in StreamEndpoint::NAMES {
-            out.line(name);
+    match &cli.command {
+        Command::Endpoints(args) => {
+            let mut out = Writer::stdout();
+            match args.format {
+                SummaryFormat::Text => StreamEndpoint::NAMES.iter().for_each(|n| out.line(n)),
+                SummaryFormat::Json => out.json(&StreamEndpoint::NAMES),
+            }
+            return out.finish();
         }
-        return out.finish();
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "xconn", &mut out);
+            let mut writer = Writer::stdout();
+            writer.raw(&String::from_utf8_lossy(&out));
+            return writer.finish();
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                eprintln!("error: cannot render the man page: {e}");
+                return ExitCode::FAILURE;
+            }
+            let mut writer = Writer::stdout();
+            writer.raw(&String::from_utf8_lossy(&out));
+            return writer.finish();
+        }
+        _ => {}
     }
 
     // The sandbox lives as long as this function: until the command is done.
     let mut sandbox = None;
     let mut builder = Client::builder()
-        .from_env()
         .timeout(cli.timeout)
+        .allow_insecure_http(cli.allow_insecure_http)
         .retry_policy(RetryPolicy::default().with_max_attempts(cli.max_retries.saturating_add(1)));
-    if let Some(url) = &cli.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(token) = &cli.token {
-        builder = builder.bearer_token(token);
-    }
     if cli.sandbox {
         // Anchor the seeded history at the current minute so that ages and
         // durations read as they would against the real API.
@@ -245,6 +349,7 @@ async fn run(cli: Cli) -> ExitCode {
                 builder = builder
                     .base_url(started.base_url())
                     .bearer_token(started.token());
+                failure::set_token_source(TokenSource::Sandbox.to_string());
                 sandbox = Some(started);
             }
             Err(e) => {
@@ -252,17 +357,39 @@ async fn run(cli: Cli) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    } else {
+        let flags = Flags {
+            token: cli.token.as_deref(),
+            token_file: cli.token_file.as_deref(),
+            base_url: cli.base_url.as_deref(),
+            profile: cli.profile.as_deref(),
+        };
+        match credentials::resolve(&flags) {
+            Ok(resolved) => {
+                failure::set_token_source(resolved.token_source.to_string());
+                builder = builder.bearer_token(resolved.token);
+                if let Some(url) = resolved.base_url {
+                    builder = builder.base_url(url);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        }
     }
     let client = match builder.build() {
         Ok(client) => client,
-        Err(e) => return report(&e),
+        Err(e) => return failure::report(&e),
     };
 
     let code = match cli.command {
         Command::List(args) => list(&client, args).await,
         Command::Summary(args) => summarize(&client, args).await,
-        Command::Terminate(args) => terminate(&client, args).await,
-        Command::Endpoints => unreachable!("handled above"),
+        Command::Terminate(args) => terminate_command(&client, args).await,
+        Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled above")
+        }
     };
     drop(sandbox);
     code
@@ -280,23 +407,9 @@ fn request(client: &Client, filter: &Filter) -> xconn_ext::ListConnections {
 }
 
 async fn list(client: &Client, args: ListArgs) -> ExitCode {
-    let mut request = request(client, &args.filter).max_results(args.max_results.unwrap_or(100));
-    if !args.fields.is_empty() {
-        let mut fields = args.fields.clone();
-        if args.format == Format::Table {
-            // The STATUS column is derived from these; without them every
-            // row would look active.
-            for needed in [
-                ConnectionField::DisconnectedAt,
-                ConnectionField::DisconnectReason,
-            ] {
-                if !fields.contains(&needed) {
-                    fields.push(needed);
-                }
-            }
-        }
-        request = request.fields(fields);
-    }
+    let request = request(client, &args.filter)
+        .max_results(args.max_results.unwrap_or(100))
+        .fields(list_fields(&args.fields, args.format));
     let mut out = Writer::stdout();
     let mut progress = Progress::new();
     let mut printer = output::Printer::new(args.format);
@@ -310,9 +423,21 @@ async fn list(client: &Client, args: ListArgs) -> ExitCode {
             Ok(None) => break,
             Err(e) => {
                 progress.clear();
-                printer.abort(&mut out);
+                // A usage error is found before anything is sent: nothing
+                // was read, so no document claims anything.
+                if matches!(e, xconn_ext::Error::InvalidInput(_)) {
+                    return failure::report(&e);
+                }
+                let printed = printer.abort(&mut out, &e);
                 let _ = out.finish();
-                return report(&e);
+                if printed == 0 {
+                    return failure::report(&e);
+                }
+                eprintln!(
+                    "error: {}; the listing is incomplete: {printed} connection(s) printed",
+                    failure::message(&e)
+                );
+                return ExitCode::from(failure::code(&e));
             }
         };
         progress.page(page.connections.len());
@@ -330,8 +455,34 @@ async fn list(client: &Client, args: ListArgs) -> ExitCode {
     out.finish()
 }
 
+/// What `list` asks for: the fields asked (all by default), always with
+/// `id` and `endpoint_name`, and for `table`/`csv` the two fields the
+/// STATUS column is derived from (without them every row would look
+/// active). A field the user repeated stays repeated: the library names it.
+fn list_fields(asked: &[ConnectionField], format: Format) -> Vec<ConnectionField> {
+    if asked.is_empty() {
+        return ConnectionField::ALL.to_vec();
+    }
+    let mut fields = asked.to_vec();
+    let mut needed = vec![ConnectionField::Id, ConnectionField::EndpointName];
+    if matches!(format, Format::Table | Format::Csv) {
+        needed.extend([
+            ConnectionField::DisconnectedAt,
+            ConnectionField::DisconnectReason,
+        ]);
+    }
+    for field in needed {
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    fields
+}
+
 async fn summarize(client: &Client, args: SummaryArgs) -> ExitCode {
-    let mut request = request(client, &args.filter).max_results(100);
+    let mut request = request(client, &args.filter)
+        .max_results(100)
+        .fields(ConnectionField::ALL.iter().cloned());
     if args.filter.status.is_none() {
         // "What happened to my streams?" is about ended ones too.
         request = request.status(ConnectionStatus::All);
@@ -350,7 +501,7 @@ async fn summarize(client: &Client, args: SummaryArgs) -> ExitCode {
             }
             Some(Err(e)) => {
                 progress.clear();
-                return report(&e);
+                return failure::report(&e);
             }
             None => break,
         }
@@ -365,135 +516,38 @@ async fn summarize(client: &Client, args: SummaryArgs) -> ExitCode {
     out.finish()
 }
 
-async fn terminate(client: &Client, args: TerminateArgs) -> ExitCode {
-    let what = if args.all {
-        "ALL active connections".to_owned()
-    } else if let Some(endpoint) = &args.endpoint {
-        format!("every active connection of {endpoint}")
+async fn terminate_command(client: &Client, args: TerminateArgs) -> ExitCode {
+    if args.keep.is_some() && !args.duplicates {
+        eprintln!("error: --keep applies only with --duplicates; nothing was sent");
+        return ExitCode::from(exit::USAGE);
+    }
+    let target = if args.all {
+        terminate::Target::All
+    } else if args.duplicates {
+        terminate::Target::Duplicates {
+            keep: args
+                .keep
+                .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            endpoints: args.endpoint,
+        }
+    } else if !args.uuid.is_empty() {
+        terminate::Target::Uuids(args.uuid)
     } else {
-        format!("{} connection(s) by UUID", args.uuid.len())
-    };
-    if !args.yes {
-        match confirm(&what) {
-            Confirmation::Yes => {}
-            Confirmation::No => {
-                eprintln!("aborted; nothing was terminated");
-                return ExitCode::from(exit::USAGE);
-            }
-            Confirmation::NoTerminal => {
+        match <[StreamEndpoint; 1]>::try_from(args.endpoint) {
+            Ok([endpoint]) => terminate::Target::Endpoint(endpoint),
+            Err(_) => {
                 eprintln!(
-                    "error: refusing to terminate {what} without --yes (no terminal to confirm on); nothing was sent"
+                    "error: terminate takes one --endpoint (several only with --duplicates); \
+                     nothing was sent"
                 );
                 return ExitCode::from(exit::USAGE);
             }
         }
-    }
-    let result = if args.all {
-        client.terminate_all().await
-    } else if let Some(endpoint) = args.endpoint {
-        client.terminate_endpoint(endpoint).await
-    } else {
-        client.terminate(args.uuid).await
     };
-    match result {
-        Ok(report_) => {
-            let mut out = Writer::stdout();
-            match args.format {
-                SummaryFormat::Text => out.raw(&render_report(&report_)),
-                SummaryFormat::Json => out.json(&report_),
-            }
-            out.finish()
-        }
-        Err(e) => report(&e),
-    }
-}
-
-fn render_report(report: &TerminateReport) -> String {
-    use std::fmt::Write as _;
-    let mut text = format!(
-        "terminated {}, failed {}\n",
-        report.successful, report.failed
-    );
-    for result in &report.results {
-        let outcome = if result.success {
-            "ok".to_owned()
-        } else {
-            format!(
-                "failed: {}",
-                result.error_message.as_deref().unwrap_or("no reason given")
-            )
-        };
-        let _ = writeln!(text, "{}  {outcome}", result.uuid);
-    }
-    for problem in &report.errors {
-        let _ = writeln!(text, "warning: {problem}");
-    }
-    text
-}
-
-enum Confirmation {
-    Yes,
-    No,
-    NoTerminal,
-}
-
-fn confirm(what: &str) -> Confirmation {
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return Confirmation::NoTerminal;
-    }
-    eprint!("Terminate {what}? [y/N] ");
-    let _ = io::stderr().flush();
-    let mut answer = String::new();
-    match io::stdin().lock().read_line(&mut answer) {
-        Ok(_) if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") => Confirmation::Yes,
-        _ => Confirmation::No,
-    }
-}
-
-/// Print one clear line for an error and choose the exit code.
-fn report(error: &Error) -> ExitCode {
-    let code = match error {
-        Error::InvalidInput(_) => exit::USAGE,
-        Error::Api(_) | Error::RateLimited(_) => exit::API,
-        Error::Timeout { .. } | Error::Transport(_) => exit::TRANSPORT,
-        _ => exit::DECODE,
+    let options = terminate::Options {
+        yes: args.yes,
+        dry_run: args.dry_run,
+        json: args.format == SummaryFormat::Json,
     };
-    let line = match error {
-        Error::Api(e) => {
-            let mut line = format!("API error {} [{}] {}", e.status, e.kind, e.problem);
-            if let Some(wait) = e.retry_after {
-                line.push_str(&format!("; retry in {}s", wait.as_secs_f64().ceil() as u64));
-            }
-            if e.kind == xconn_ext::ProblemKind::UsageCapped {
-                line.push_str(
-                    "; the usage cap is spent: waiting will not help until the cap period resets",
-                );
-            }
-            line
-        }
-        Error::RateLimited(e) => {
-            let when = e
-                .retry_after
-                .map(|w| format!("retry in {}s", (w.as_secs_f64().ceil() as u64).max(1)))
-                .or_else(|| {
-                    e.rate_limit
-                        .and_then(|rl| rl.reset)
-                        .map(|reset| format!("retry after {}", reset.to_rfc3339()))
-                })
-                .unwrap_or_else(|| "retry later".to_owned());
-            format!("rate limited [TooManyRequests] {}; {when}", e.problem)
-        }
-        other => {
-            // Transport errors say what failed only in their sources.
-            let mut line = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(cause) = source {
-                line.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            line
-        }
-    };
-    eprintln!("error: {line}");
-    ExitCode::from(code)
+    terminate::run(client, target, options, &mut terminate::Terminal).await
 }

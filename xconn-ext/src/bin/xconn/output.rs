@@ -4,10 +4,10 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use clap::ValueEnum;
 use serde::Serialize;
-use xconn_ext::{Connection, Problem};
+use xconn_ext::{Connection, Error, Problem};
 
 use crate::summary::human;
 
@@ -16,10 +16,19 @@ use crate::summary::human;
 pub enum Format {
     /// Aligned columns, for people.
     Table,
-    /// One JSON document: `{"data":[...],"meta":{"result_count":N},"errors":[...]}`.
+    /// One JSON document: `{"data":[...],"meta":{"result_count":N},"errors":[...]}`,
+    /// plus `"error":{"message","exit_code"}` when cut short.
     Json,
     /// One JSON connection per line.
     Ndjson,
+    /// Comma-separated values with a header row (RFC 4180).
+    Csv,
+}
+
+/// A timestamp as printed everywhere: RFC 3339, UTC, `Z`, whole seconds
+/// unless the API gave fractions.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// Buffered stdout that stops quietly when the reader goes away
@@ -60,7 +69,7 @@ impl Writer {
         }
     }
 
-    fn fail(&mut self, e: io::Error) {
+    pub fn fail(&mut self, e: io::Error) {
         self.closed = true;
         if e.kind() != io::ErrorKind::BrokenPipe {
             self.failed = Some(e);
@@ -71,7 +80,12 @@ impl Writer {
         self.closed
     }
 
-    pub fn finish(mut self) -> ExitCode {
+    pub fn finish(self) -> ExitCode {
+        self.finish_with(ExitCode::SUCCESS)
+    }
+
+    /// Flush; `code` unless the output could not be written.
+    pub fn finish_with(mut self, code: ExitCode) -> ExitCode {
         if !self.closed
             && let Err(e) = self.out.flush()
         {
@@ -82,16 +96,16 @@ impl Writer {
                 eprintln!("error: cannot write the output: {e}");
                 ExitCode::FAILURE
             }
-            None => ExitCode::SUCCESS,
+            None => code,
         }
     }
 }
 
 /// Prints connections as they arrive; only `table` needs them all first
-/// (to align columns), the JSON formats stream.
+/// (to align columns), the other formats stream.
 pub struct Printer {
     format: Format,
-    rows: Vec<[String; 7]>,
+    rows: Vec<[String; COLUMNS]>,
     count: u64,
     errors: Vec<Problem>,
 }
@@ -124,48 +138,85 @@ impl Printer {
                     Err(e) => out.fail(io::Error::other(e)),
                 }
             }
+            Format::Csv => {
+                if self.count == 0 {
+                    self.csv_record(out, CSV_HEADERS.map(str::to_owned));
+                }
+                self.csv_record(out, csv_row(c));
+            }
         }
         self.count += 1;
     }
 
-    /// Close an open JSON document after an error, so what was printed
-    /// still parses.
-    pub fn abort(&mut self, out: &mut Writer) {
-        // Nothing printed yet: print nothing, rather than an empty result
-        // that looks like a successful listing.
-        if self.format == Format::Json && self.count > 0 {
+    /// One record, quoted as RFC 4180 says, written as it comes.
+    fn csv_record(&mut self, out: &mut Writer, record: [String; COLUMNS]) {
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        let written = csv
+            .write_record(&record)
+            .map_err(io::Error::other)
+            .and_then(|()| csv.into_inner().map_err(|e| e.into_error()));
+        match written {
+            Ok(bytes) => out.raw(&String::from_utf8_lossy(&bytes)),
+            Err(e) => out.fail(e),
+        }
+    }
+
+    /// Finish after an error that came once requests were sent, and say
+    /// how many records were printed. In JSON the document still parses,
+    /// holds what was read and carries a top-level `"error"`; the other
+    /// formats print what was read (nothing at all when nothing was) and
+    /// leave the error to stderr.
+    pub fn abort(&mut self, out: &mut Writer, error: &Error) -> u64 {
+        if self.format == Format::Json {
+            self.close_json(out, Some(error));
+        } else if self.count > 0 {
             self.finish(out);
         }
+        self.count
     }
 
     pub fn finish(&mut self, out: &mut Writer) {
         match self.format {
             Format::Table => {
                 print_table(out, &self.rows);
-                for problem in &self.errors {
-                    eprintln!("warning: {problem}");
-                }
+                self.warn();
             }
-            Format::Ndjson => {
-                for problem in &self.errors {
-                    eprintln!("warning: {problem}");
-                }
-            }
-            Format::Json => {
+            Format::Ndjson => self.warn(),
+            Format::Csv => {
                 if self.count == 0 {
-                    out.raw("{\"data\":[");
+                    self.csv_record(out, CSV_HEADERS.map(str::to_owned));
                 }
-                let errors = serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into());
-                out.line(&format!(
-                    "],\"meta\":{{\"result_count\":{}}},\"errors\":{errors}}}",
-                    self.count
-                ));
+                self.warn();
             }
+            Format::Json => self.close_json(out, None),
         }
+    }
+
+    fn warn(&self) {
+        for problem in &self.errors {
+            eprintln!("warning: {problem}");
+        }
+    }
+
+    fn close_json(&mut self, out: &mut Writer, error: Option<&Error>) {
+        if self.count == 0 {
+            out.raw("{\"data\":[");
+        }
+        let errors = serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into());
+        let error = error
+            .map(|e| format!(",\"error\":{}", crate::failure::json(e)))
+            .unwrap_or_default();
+        out.line(&format!(
+            "],\"meta\":{{\"result_count\":{}}},\"errors\":{errors}{error}}}",
+            self.count
+        ));
     }
 }
 
-const HEADERS: [&str; 7] = [
+const COLUMNS: usize = 8;
+
+const HEADERS: [&str; COLUMNS] = [
+    "ID",
     "ENDPOINT",
     "STATUS",
     "CONNECTED AT",
@@ -175,16 +226,28 @@ const HEADERS: [&str; 7] = [
     "CLIENT IP",
 ];
 
-fn row(c: &Connection) -> [String; 7] {
-    let time = |t: Option<chrono::DateTime<Utc>>| {
-        t.map_or("-".to_owned(), |t| {
-            t.format("%Y-%m-%d %H:%M:%S").to_string()
-        })
-    };
+const CSV_HEADERS: [&str; COLUMNS] = [
+    "id",
+    "endpoint_name",
+    "status",
+    "connected_at",
+    "disconnected_at",
+    "duration_secs",
+    "disconnect_reason",
+    "client_ip",
+];
+
+fn status(c: &Connection) -> &'static str {
+    if c.is_active() { "active" } else { "inactive" }
+}
+
+fn row(c: &Connection) -> [String; COLUMNS] {
+    let time = |t: Option<DateTime<Utc>>| t.map_or("-".to_owned(), timestamp);
     let opt = |s: Option<String>| s.unwrap_or_else(|| "-".to_owned());
     [
+        opt(c.id.clone()),
         opt(c.endpoint.as_ref().map(ToString::to_string)),
-        if c.is_active() { "active" } else { "inactive" }.to_owned(),
+        status(c).to_owned(),
         time(c.connected_at),
         time(c.disconnected_at),
         opt(c.duration(Utc::now()).map(human)),
@@ -193,14 +256,28 @@ fn row(c: &Connection) -> [String; 7] {
     ]
 }
 
-fn print_table(out: &mut Writer, rows: &[[String; 7]]) {
+fn csv_row(c: &Connection) -> [String; COLUMNS] {
+    let opt = |s: Option<String>| s.unwrap_or_default();
+    [
+        opt(c.id.clone()),
+        opt(c.endpoint.as_ref().map(ToString::to_string)),
+        status(c).to_owned(),
+        opt(c.connected_at.map(timestamp)),
+        opt(c.disconnected_at.map(timestamp)),
+        opt(c.duration(Utc::now()).map(|d| d.as_secs().to_string())),
+        opt(c.disconnect_reason.as_ref().map(ToString::to_string)),
+        opt(c.client_ip.clone()),
+    ]
+}
+
+fn print_table(out: &mut Writer, rows: &[[String; COLUMNS]]) {
     let mut widths = HEADERS.map(str::len);
     for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let render = |cells: [&str; 7]| {
+    let render = |cells: [&str; COLUMNS]| {
         let mut line = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             if i + 1 == cells.len() {
@@ -213,10 +290,7 @@ fn print_table(out: &mut Writer, rows: &[[String; 7]]) {
     };
     out.line(render(HEADERS).trim_end());
     for r in rows {
-        out.line(
-            render([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]].map(String::as_str))
-                .trim_end(),
-        );
+        out.line(render(std::array::from_fn(|i| r[i].as_str())).trim_end());
     }
     if rows.is_empty() {
         out.line("(no connections)");

@@ -1,0 +1,285 @@
+//! Where the token and the base URL come from: flags beat the environment,
+//! the environment beats a profile of `config.toml`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use xconn_ext::{BASE_URL_ENV, TOKEN_ENV};
+
+/// A file holding the token (`-` is stdin).
+pub const TOKEN_FILE_ENV: &str = "X_BEARER_TOKEN_FILE";
+/// Another config file than the platform's default.
+pub const CONFIG_ENV: &str = "XCONN_CONFIG";
+/// The profile to use unless `--profile` says.
+pub const PROFILE_ENV: &str = "XCONN_PROFILE";
+/// The profile used when none is named, if the config file has it.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// What the command line said about credentials.
+pub struct Flags<'a> {
+    pub token: Option<&'a str>,
+    pub token_file: Option<&'a Path>,
+    pub base_url: Option<&'a str>,
+    pub profile: Option<&'a str>,
+}
+
+/// Where the token came from, to say so when the API refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    Flag,
+    FlagFile(PathBuf),
+    Env,
+    EnvFile(PathBuf),
+    Profile { name: String, file: PathBuf },
+    Sandbox,
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::Flag => f.write_str("--token"),
+            TokenSource::FlagFile(p) => write!(f, "--token-file {}", p.display()),
+            TokenSource::Env => write!(f, "{TOKEN_ENV}"),
+            TokenSource::EnvFile(p) => write!(f, "{TOKEN_FILE_ENV} ({})", p.display()),
+            TokenSource::Profile { name, file } => {
+                write!(f, "profile `{name}` (token_file {})", file.display())
+            }
+            TokenSource::Sandbox => f.write_str("the sandbox"),
+        }
+    }
+}
+
+/// The token and base URL to use. `Debug` is deliberately not derived.
+pub struct Resolved {
+    pub token: String,
+    pub token_source: TokenSource,
+    pub base_url: Option<String>,
+}
+
+/// A usage error (exit 2): what is wrong, in the user's terms.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// Resolve the token and base URL: flags, then the environment, then the
+/// profile (named by `--profile`, `XCONN_PROFILE`, or `default` if the
+/// config file has one).
+pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
+    let profile = load_profile(flags.profile)?;
+    let env = |name: &str| std::env::var_os(name);
+
+    let (token, token_source) = if let Some(token) = flags.token {
+        (token.to_owned(), TokenSource::Flag)
+    } else if let Some(path) = flags.token_file {
+        (
+            read_token_file(path, "--token-file")?,
+            TokenSource::FlagFile(path.to_owned()),
+        )
+    } else if let (Some(_), Some(_)) = (env(TOKEN_ENV), env(TOKEN_FILE_ENV)) {
+        return Err(usage(format!(
+            "both {TOKEN_ENV} and {TOKEN_FILE_ENV} are set; unset one of them"
+        )));
+    } else if let Some(token) = env(TOKEN_ENV) {
+        let token = token
+            .into_string()
+            .map_err(|_| usage(format!("{TOKEN_ENV} is not valid UTF-8")))?;
+        (token, TokenSource::Env)
+    } else if let Some(path) = env(TOKEN_FILE_ENV) {
+        let path = PathBuf::from(path);
+        (
+            read_token_file(&path, TOKEN_FILE_ENV)?,
+            TokenSource::EnvFile(path),
+        )
+    } else if let Some((
+        name,
+        Profile {
+            token_file: Some(file),
+            ..
+        },
+    )) = &profile
+    {
+        (
+            read_token_file(file, &format!("profile `{name}` token_file"))?,
+            TokenSource::Profile {
+                name: name.clone(),
+                file: file.clone(),
+            },
+        )
+    } else {
+        return Err(usage(format!(
+            "no bearer token: pass --token-file PATH (or --token), export {TOKEN_FILE_ENV} or \
+             {TOKEN_ENV}, or choose a profile with --profile"
+        )));
+    };
+
+    // Whitespace alone is no token: say where it came from, not which flag.
+    if token.trim().is_empty() {
+        return Err(usage(format!(
+            "the bearer token from {token_source} is empty"
+        )));
+    }
+
+    let base_url = flags
+        .base_url
+        .map(str::to_owned)
+        .or_else(|| {
+            std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+        })
+        .or_else(|| profile.and_then(|(_, p)| p.base_url));
+    Ok(Resolved {
+        token,
+        token_source,
+        base_url,
+    })
+}
+
+/// The token in a file (`-`: stdin), trailing whitespace trimmed. The
+/// content is never echoed, even in an error.
+fn read_token_file(path: &Path, what: &str) -> Result<String, UsageError> {
+    let mut text = String::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    let token = text.trim_end();
+    if token.is_empty() {
+        return Err(usage(format!("{what} {} is empty", path.display())));
+    }
+    Ok(token.to_owned())
+}
+
+/// `config.toml`: `[profiles.NAME]` tables and nothing else.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    // A file without profiles is a valid, empty configuration.
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// One app's settings. Never the token itself: a file to read it from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    base_url: Option<String>,
+    token_file: Option<PathBuf>,
+}
+
+/// Where the config file is: `XCONN_CONFIG`, else `<config dir>/xconn/config.toml`.
+pub fn config_path() -> Option<PathBuf> {
+    match std::env::var_os(CONFIG_ENV) {
+        Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+        _ => dirs::config_dir().map(|dir| dir.join("xconn").join("config.toml")),
+    }
+}
+
+/// The chosen profile, with its name; `token_file` resolved against the
+/// config file's directory.
+fn load_profile(flag: Option<&str>) -> Result<Option<(String, Profile)>, UsageError> {
+    let named = flag
+        .map(str::to_owned)
+        .or_else(|| std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty()));
+    let Some(path) = config_path() else {
+        return match named {
+            Some(name) => Err(usage(format!(
+                "unknown profile `{name}`: no config directory on this platform; set {CONFIG_ENV}"
+            ))),
+            None => Ok(None),
+        };
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match named {
+                Some(name) => Err(usage(format!(
+                    "unknown profile `{name}`: no config file at {}",
+                    path.display()
+                ))),
+                None => Ok(None),
+            };
+        }
+        Err(e) => return Err(usage(format!("cannot read {}: {e}", path.display()))),
+    };
+    let config = parse_config(&text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let name = named.clone().unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+    let Some(mut profile) = config.profiles.get(&name).cloned() else {
+        return match named {
+            Some(name) => {
+                let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+                Err(usage(format!(
+                    "unknown profile `{name}` in {}; known: {}",
+                    path.display(),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )))
+            }
+            None => Ok(None),
+        };
+    };
+    if let Some(file) = &profile.token_file
+        && file.is_relative()
+        && let Some(dir) = path.parent()
+    {
+        profile.token_file = Some(dir.join(file));
+    }
+    Ok(Some((name, profile)))
+}
+
+/// Parse `config.toml`, refusing a token in clear before anything else.
+fn parse_config(text: &str) -> Result<ConfigFile, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    if let Some(toml::Value::Table(profiles)) = table.get("profiles") {
+        for (name, profile) in profiles {
+            if let toml::Value::Table(keys) = profile
+                && keys.contains_key("token")
+            {
+                return Err(format!(
+                    "profile `{name}` has a `token` key; a token is never stored in clear \
+                     here: put it in a file readable only by you and set `token_file`"
+                ));
+            }
+        }
+    }
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_parse_and_a_token_key_is_refused() {
+        let config = parse_config(
+            "[profiles.prod]\nbase_url = \"https://api.x.com\"\ntoken_file = \"prod.token\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.profiles["prod"].token_file.as_deref(),
+            Some(Path::new("prod.token"))
+        );
+        let err = parse_config("[profiles.prod]\ntoken = \"abc\"\n").unwrap_err();
+        assert!(err.contains("never stored in clear"), "{err}");
+        assert!(!err.contains("abc"));
+        let err = parse_config("[profiles.prod]\ntoken_fiel = \"x\"\n").unwrap_err();
+        assert!(err.contains("token_fiel"), "{err}");
+    }
+}

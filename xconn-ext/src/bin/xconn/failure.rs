@@ -1,0 +1,170 @@
+//! Exit codes and the one line that explains a failure, in the words of
+//! the command line (flag names, where the token came from).
+
+use std::process::ExitCode;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use xconn_ext::{Error, ProblemKind, StreamEndpoint};
+
+/// Exit codes, as documented in `--help` and the README.
+pub mod exit {
+    /// The confirmation prompt was declined, or the output could not be written.
+    pub const DECLINED: u8 = 1;
+    /// Invalid usage or input; nothing was sent.
+    pub const USAGE: u8 = 2;
+    /// The API answered with a problem.
+    pub const API: u8 = 3;
+    /// Transport failure or timeout.
+    pub const TRANSPORT: u8 = 4;
+    /// A response that could not be decoded.
+    pub const DECODE: u8 = 5;
+    /// The API answered, but one or more connections were not terminated.
+    pub const NOT_TERMINATED: u8 = 6;
+}
+
+/// Where the token came from, said when the API refuses it (set once).
+static TOKEN_SOURCE: OnceLock<String> = OnceLock::new();
+
+pub fn set_token_source(source: String) {
+    let _ = TOKEN_SOURCE.set(source);
+}
+
+/// The exit code for an error.
+pub fn code(error: &Error) -> u8 {
+    match error {
+        Error::InvalidInput(_) => exit::USAGE,
+        Error::Api(_) | Error::RateLimited(_) => exit::API,
+        Error::Timeout { .. } | Error::Transport(_) => exit::TRANSPORT,
+        Error::PartialTermination(e) => code(&e.source),
+        _ => exit::DECODE,
+    }
+}
+
+/// The flag a library parameter name stands for.
+pub fn flag_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "max_results" => "--max-results",
+        "endpoints" | "endpoint" => "--endpoint",
+        "connection.fields" => "--fields",
+        "status" => "--status",
+        "base_url" => "--base-url",
+        "timeout" => "--timeout",
+        "keep" => "--keep",
+        "uuids" => "--uuid",
+        _ => return None,
+    })
+}
+
+/// One line saying what went wrong, without the `error: ` prefix.
+pub fn message(error: &Error) -> String {
+    let mut line = match error {
+        Error::InvalidInput(e) => {
+            let text = e
+                .message()
+                .replace("allow_insecure_http(true)", "--allow-insecure-http");
+            match (flag_for(e.field()), e.field(), TOKEN_SOURCE.get()) {
+                (Some(flag), _, _) => format!("invalid {flag}: {text}"),
+                // The token may come from a flag, a variable, a file or a
+                // profile: name the one it came from.
+                (None, "bearer_token", Some(source)) => {
+                    format!("invalid bearer token from {source}: {text}")
+                }
+                (None, field, _) => format!("invalid `{field}`: {text}"),
+            }
+        }
+        Error::Api(e) => {
+            let mut line = format!("API error {} [{}] {}", e.status, e.kind, e.problem);
+            if let Some(wait) = e.retry_after {
+                line.push_str(&format!("; retry in {}s", wait.as_secs_f64().ceil() as u64));
+            }
+            if e.kind == ProblemKind::UsageCapped {
+                line.push_str(
+                    "; the usage cap is spent: waiting will not help until the cap period resets",
+                );
+            }
+            line
+        }
+        Error::RateLimited(e) => {
+            let when = e
+                .retry_after
+                .map(|w| format!("retry in {}s", (w.as_secs_f64().ceil() as u64).max(1)))
+                .or_else(|| {
+                    e.rate_limit
+                        .and_then(|rl| rl.reset)
+                        .map(|reset| format!("retry after {}", crate::output::timestamp(reset)))
+                })
+                .unwrap_or_else(|| "retry later".to_owned());
+            format!("rate limited [TooManyRequests] {}; {when}", e.problem)
+        }
+        Error::PartialTermination(e) => message(&e.source),
+        other => {
+            // Transport errors say what failed only in their sources.
+            let mut line = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(cause) = source {
+                line.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            line
+        }
+    };
+    if error.status() == Some(401)
+        && !matches!(error, Error::PartialTermination(_))
+        && let Some(source) = TOKEN_SOURCE.get()
+    {
+        line.push_str(&format!(
+            "; the token came from {source}: check it, or set another with --token-file, \
+             X_BEARER_TOKEN_FILE or a profile's token_file (xconn --help)"
+        ));
+    }
+    line
+}
+
+/// Print the error's line on stderr and choose the exit code.
+pub fn report(error: &Error) -> ExitCode {
+    eprintln!("error: {}", message(error));
+    ExitCode::from(code(error))
+}
+
+/// The `"error"` object of a JSON document cut short.
+pub fn json(error: &Error) -> Value {
+    json!({ "message": message(error), "exit_code": code(error) })
+}
+
+/// Parse an endpoint name; an unknown one suggests the closest known name.
+pub fn parse_endpoint(s: &str) -> Result<StreamEndpoint, String> {
+    s.parse().map_err(|e: xconn_ext::ParseEnumError| {
+        let closest = StreamEndpoint::NAMES
+            .iter()
+            .map(|name| (strsim::jaro_winkler(s, name), *name))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(score, _)| *score > 0.8);
+        match closest {
+            Some((_, name)) => {
+                format!("{e}\n\n  tip: did you mean `{name}`? (`xconn endpoints` lists them)")
+            }
+            None => format!("{e}\n\n  tip: `xconn endpoints` lists them"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_suggests_the_closest_endpoint() {
+        let err = parse_endpoint("filtred_stream").unwrap_err();
+        assert!(err.contains("did you mean `filtered_stream`"), "{err}");
+        let err = parse_endpoint("zzz").unwrap_err();
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    #[test]
+    fn library_fields_map_to_flags() {
+        assert_eq!(flag_for("max_results"), Some("--max-results"));
+        assert_eq!(flag_for("connection.fields"), Some("--fields"));
+        assert_eq!(flag_for("nope"), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! `xconn terminate`: what would end, the say-so, the ending, and an honest
+//! account of what ended.
+
+use std::fmt::Write as _;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use xconn_ext::{
+    Client, Connection, DuplicatesPlan, Error, StreamEndpoint, TerminateError, TerminateReport,
+};
+
+use crate::failure::{self, exit};
+use crate::output::{Format, Printer, Writer};
+
+/// What to end.
+pub enum Target {
+    All,
+    Endpoint(StreamEndpoint),
+    Uuids(Vec<String>),
+    Duplicates {
+        keep: usize,
+        endpoints: Vec<StreamEndpoint>,
+    },
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self {
+            Target::All => "every active connection".to_owned(),
+            Target::Endpoint(e) => format!("every active connection of {e}"),
+            Target::Uuids(_) => "by UUID".to_owned(),
+            Target::Duplicates { keep, endpoints } => {
+                let scope = if endpoints.is_empty() {
+                    "each endpoint".to_owned()
+                } else {
+                    endpoints
+                        .iter()
+                        .map(StreamEndpoint::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!("duplicates, keeping the {keep} newest of {scope}")
+            }
+        }
+    }
+}
+
+/// How the command was asked to behave.
+pub struct Options {
+    pub yes: bool,
+    pub dry_run: bool,
+    pub json: bool,
+}
+
+/// What is known before sending a DELETE: the connections it would end,
+/// when they were read (or named).
+enum Preview {
+    /// Read from the API, or named by UUID.
+    Connections(Vec<Connection>),
+    Plan(DuplicatesPlan),
+    /// `--all`/`--endpoint` with `--yes`: not read, the DELETE decides.
+    Unread,
+}
+
+impl Preview {
+    fn count(&self) -> Option<usize> {
+        match self {
+            Preview::Connections(list) => Some(list.len()),
+            Preview::Plan(plan) => Some(plan.to_end().len()),
+            Preview::Unread => None,
+        }
+    }
+}
+
+/// Who says yes or no: the person at the terminal, or a test.
+pub trait Prompt {
+    /// Whether there is someone to ask.
+    fn available(&self) -> bool;
+    /// Ask; only an explicit yes is a yes.
+    fn ask(&mut self, question: &str) -> bool;
+}
+
+/// The person at the terminal: stdin and stderr must both be one.
+pub struct Terminal;
+
+impl Prompt for Terminal {
+    fn available(&self) -> bool {
+        io::stdin().is_terminal() && io::stderr().is_terminal()
+    }
+
+    fn ask(&mut self, question: &str) -> bool {
+        confirm(question, &mut io::stdin().lock(), &mut io::stderr())
+    }
+}
+
+pub async fn run(
+    client: &Client,
+    target: Target,
+    options: Options,
+    prompt: &mut dyn Prompt,
+) -> ExitCode {
+    let host = host(client.base_url());
+    let what = target.describe();
+    let needs_prompt = !options.yes && !options.dry_run;
+    if needs_prompt && !prompt.available() {
+        eprintln!(
+            "error: refusing to terminate {what} at {host} without --yes (no terminal to \
+             confirm on; --dry-run shows what would end); nothing was sent"
+        );
+        return ExitCode::from(exit::USAGE);
+    }
+
+    let preview = match read_preview(client, &target, needs_prompt || options.dry_run).await {
+        Ok(preview) => preview,
+        Err(e) => return failure::report(&e),
+    };
+    if options.dry_run {
+        return print_dry_run(client.base_url(), &host, &preview, options.json);
+    }
+    if preview.count() == Some(0) {
+        let mut out = Writer::stdout();
+        if options.json {
+            out.json(&TerminateReport::default());
+        } else {
+            out.line(&format!("nothing to terminate ({what}) at {host}"));
+        }
+        return out.finish();
+    }
+    if needs_prompt {
+        let count = preview
+            .count()
+            .map_or_else(|| "all matching".to_owned(), |n| n.to_string());
+        let question = format!("Terminate {count} connection(s) ({what}) at {host}? [y/N] ");
+        if !prompt.ask(&question) {
+            eprintln!("aborted; nothing was terminated");
+            return ExitCode::from(exit::DECLINED);
+        }
+    }
+
+    let result = match (&target, &preview) {
+        (_, Preview::Plan(plan)) => client.end_duplicates(plan).await,
+        (Target::All, _) => client.terminate_all().await,
+        (Target::Endpoint(e), _) => client.terminate_endpoint(e.clone()).await,
+        (Target::Uuids(uuids), _) => client.terminate(uuids.iter().cloned()).await,
+        (Target::Duplicates { .. }, _) => unreachable!("duplicates are always planned"),
+    };
+    let mut out = Writer::stdout();
+    match result {
+        Ok(report) => {
+            print_report(&mut out, &report, options.json, None);
+            if report.is_complete() {
+                out.finish()
+            } else {
+                let missed = report.failed.max(report.not_terminated().count() as u64);
+                eprintln!(
+                    "error: {missed} connection(s) were not terminated ({} were)",
+                    report.successful
+                );
+                out.finish_with(ExitCode::from(exit::NOT_TERMINATED))
+            }
+        }
+        Err(Error::PartialTermination(partial)) => {
+            print_report(&mut out, &partial.completed, options.json, Some(&partial));
+            let code = failure::code(&partial.source);
+            eprintln!(
+                "error: {}; {} connection(s) had already been ended by earlier batches, {} not \
+                 attempted",
+                failure::message(&partial.source),
+                partial.completed.successful,
+                partial.not_attempted.len()
+            );
+            out.finish_with(ExitCode::from(code))
+        }
+        Err(e) => failure::report(&e),
+    }
+}
+
+/// Read what a DELETE would end, when needed (`read`) or always for
+/// duplicates (the plan is the target).
+async fn read_preview(client: &Client, target: &Target, read: bool) -> Result<Preview, Error> {
+    Ok(match target {
+        Target::Duplicates { keep, endpoints } => {
+            Preview::Plan(client.plan_duplicates(*keep, endpoints).await?)
+        }
+        Target::Uuids(uuids) => {
+            let mut seen = std::collections::HashSet::new();
+            Preview::Connections(
+                uuids
+                    .iter()
+                    .filter(|u| seen.insert(u.as_str()))
+                    .map(|u| {
+                        let mut c = Connection::default();
+                        c.id = Some(u.clone());
+                        c
+                    })
+                    .collect(),
+            )
+        }
+        _ if !read => Preview::Unread,
+        Target::All => Preview::Connections(client.active_connections(&[]).await?),
+        Target::Endpoint(e) => {
+            Preview::Connections(client.active_connections(std::slice::from_ref(e)).await?)
+        }
+    })
+}
+
+fn print_dry_run(base_url: &str, host: &str, preview: &Preview, json: bool) -> ExitCode {
+    let (connections, plan) = match preview {
+        Preview::Connections(list) => (list.as_slice(), None),
+        Preview::Plan(plan) => (plan.to_end(), Some(plan)),
+        Preview::Unread => (&[][..], None),
+    };
+    let mut out = Writer::stdout();
+    if json {
+        let mut doc = json!({
+            "dry_run": true,
+            "api": base_url,
+            "count": connections.len(),
+            "would_terminate": connections,
+        });
+        if let Some(plan) = plan {
+            doc["keep"] = json!(plan.keep());
+            doc["kept"] = json!(plan.kept());
+            doc["by_endpoint"] = json!(plan.counts());
+        }
+        out.json(&doc);
+    } else {
+        out.line(&format!(
+            "dry run: would terminate {} connection(s) at {host}; nothing was sent",
+            connections.len()
+        ));
+        if let Some(plan) = plan {
+            for (endpoint, c) in plan.counts() {
+                out.line(&format!(
+                    "  {endpoint}: {} active, keeping {}, ending {}",
+                    c.active, c.kept, c.to_end
+                ));
+            }
+        }
+        if !connections.is_empty() {
+            let mut printer = Printer::new(Format::Table);
+            for c in connections {
+                printer.connection(&mut out, c);
+            }
+            printer.finish(&mut out);
+        }
+    }
+    out.finish()
+}
+
+fn print_report(
+    out: &mut Writer,
+    report: &TerminateReport,
+    json: bool,
+    partial: Option<&TerminateError>,
+) {
+    if json {
+        let mut doc = serde_json::to_value(report).unwrap_or(Value::Null);
+        if let (Some(partial), Value::Object(map)) = (partial, &mut doc) {
+            map.insert("not_attempted".into(), json!(partial.not_attempted));
+            map.insert("error".into(), failure::json(&partial.source));
+        }
+        out.json(&doc);
+    } else {
+        out.raw(&render_report(report, partial));
+    }
+}
+
+fn render_report(report: &TerminateReport, partial: Option<&TerminateError>) -> String {
+    let mut text = format!(
+        "terminated {}, failed {}\n",
+        report.successful, report.failed
+    );
+    for result in &report.results {
+        let outcome = if result.success {
+            "ok".to_owned()
+        } else {
+            format!(
+                "failed: {}",
+                result.error_message.as_deref().unwrap_or("no reason given")
+            )
+        };
+        let _ = writeln!(text, "{}  {outcome}", result.uuid);
+    }
+    for problem in &report.errors {
+        let _ = writeln!(text, "warning: {problem}");
+    }
+    if let Some(partial) = partial {
+        let _ = writeln!(
+            text,
+            "not attempted ({}), after a failed batch:",
+            partial.not_attempted.len()
+        );
+        for uuid in &partial.not_attempted {
+            let _ = writeln!(text, "{uuid}  not attempted");
+        }
+    }
+    text
+}
+
+/// The API host (and port) a base URL points at, for the prompt.
+fn host(base_url: &str) -> String {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_else(|| base_url.to_owned())
+}
+
+/// Ask `question`; only an explicit yes is a yes.
+fn confirm(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> bool {
+    let _ = write!(prompt, "{question}");
+    let _ = prompt.flush();
+    let mut answer = String::new();
+    match input.read_line(&mut answer) {
+        Ok(_) => matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_explicit_yes_confirms() {
+        for (answer, yes) in [
+            ("y\n", true),
+            ("yes\n", true),
+            ("n\n", false),
+            ("\n", false),
+        ] {
+            let mut prompt = Vec::new();
+            assert_eq!(
+                confirm(
+                    "Terminate 2 connection(s)? ",
+                    &mut answer.as_bytes(),
+                    &mut prompt
+                ),
+                yes,
+                "{answer:?}"
+            );
+            assert_eq!(prompt, b"Terminate 2 connection(s)? ");
+        }
+    }
+
+    /// Answers every question with `answer` and records them.
+    struct Scripted {
+        answer: bool,
+        asked: Vec<String>,
+    }
+
+    impl Prompt for Scripted {
+        fn available(&self) -> bool {
+            true
+        }
+
+        fn ask(&mut self, question: &str) -> bool {
+            self.asked.push(question.to_owned());
+            self.answer
+        }
+    }
+
+    #[tokio::test]
+    async fn the_prompt_says_how_many_and_where_and_no_exits_1_sending_no_delete() {
+        use xconn_ext::sandbox::{Sandbox, SandboxConfig};
+
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let client = sandbox.client().unwrap();
+        let before = sandbox.request_count();
+        let active = client.active_connections(&[]).await.unwrap().len();
+        let requests = sandbox.request_count();
+        let pages = requests - before;
+        let mut no = Scripted {
+            answer: false,
+            asked: Vec::new(),
+        };
+        let options = Options {
+            yes: false,
+            dry_run: false,
+            json: false,
+        };
+        let code = run(&client, Target::All, options, &mut no).await;
+        assert_eq!(code, ExitCode::from(exit::DECLINED));
+        let host = host(sandbox.base_url());
+        assert_eq!(
+            no.asked,
+            [format!(
+                "Terminate {active} connection(s) (every active connection) at {host}? [y/N] "
+            )]
+        );
+        // The GETs to count, no DELETE: everything is still active.
+        assert_eq!(sandbox.request_count(), requests + pages);
+        assert_eq!(client.active_connections(&[]).await.unwrap().len(), active);
+    }
+
+    #[test]
+    fn host_keeps_the_port() {
+        assert_eq!(host("https://api.x.com"), "api.x.com");
+        assert_eq!(host("http://127.0.0.1:8080/x"), "127.0.0.1:8080");
+    }
+}
