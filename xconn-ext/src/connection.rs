@@ -60,18 +60,6 @@ impl Connection {
         let end = self.disconnected_at.unwrap_or(now);
         Some((end - start).to_std().unwrap_or(Duration::ZERO))
     }
-
-    /// From the generated record; infallible, unknown values are kept.
-    pub(crate) fn from_sdk(raw: xconn_sdk::types::Connection) -> Self {
-        Self {
-            id: raw.id,
-            endpoint: raw.endpoint_name.map(StreamEndpoint::from_wire_owned),
-            client_ip: raw.client_ip,
-            connected_at: raw.connected_at.map(Into::into),
-            disconnected_at: raw.disconnected_at.map(Into::into),
-            disconnect_reason: raw.disconnect_reason.map(DisconnectReason::from_wire_owned),
-        }
-    }
 }
 
 #[cfg(test)]

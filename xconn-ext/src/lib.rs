@@ -52,14 +52,15 @@ mod rate_limit;
 mod response;
 mod retry;
 mod terminate;
+mod wire;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
 pub use client::{
-    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, TOKEN_ENV,
-    USER_AGENT,
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
 pub use connection::Connection;
 pub use enums::{
