@@ -386,7 +386,7 @@ impl ClientBuilder {
             xconn_sdk::ClientOptions::new(credentials).with_max_response_bytes(max_response_bytes);
         Ok(Client {
             inner: Arc::new(Inner {
-                sdk: Arc::new(xconn_sdk::Client::new_with_client(&base_url, http, options)),
+                sdk: crate::wire::sdk(&base_url, http, options),
                 base_url,
                 retry: self.retry.unwrap_or_default(),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),

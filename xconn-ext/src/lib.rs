@@ -65,6 +65,7 @@ pub use client::{
 pub use connection::Connection;
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
+    UnknownValue,
 };
 pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited};
 pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};

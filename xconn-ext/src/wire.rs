@@ -30,6 +30,11 @@ pub(crate) type SdkResult<T> = Result<ResponseValue<T>, xconn_sdk::Error<ByteStr
 /// The generated client, shared by every request of one [`crate::Client`].
 pub(crate) type Sdk = Arc<xconn_sdk::Client>;
 
+/// The one generated client of a [`crate::Client`].
+pub(crate) fn sdk(base_url: &str, http: reqwest::Client, options: xconn_sdk::ClientOptions) -> Sdk {
+    Arc::new(xconn_sdk::Client::new_with_client(base_url, http, options))
+}
+
 // ---------------------------------------------------------------------------
 // Operations
 // ---------------------------------------------------------------------------
