@@ -32,7 +32,7 @@
 //! - open [`enums`] for endpoints and disconnect reasons that
 //!   never fail on a value X adds, and closed ones for what you send;
 //! - one [`Error`] with distinct cases, RFC 7807 [`Problem`]s classified
-//!   by [`ProblemKind`] (both problem URI hosts, `about:blank`, X's legacy
+//!   by [`ProblemKind`] (by path, whatever the host; `about:blank`, X's legacy
 //!   shape, HTML from proxies), and [`Error::is_retryable`];
 //! - input checked before anything is sent;
 //! - [pagination](ListConnections::pages) that cannot loop forever;
@@ -44,6 +44,7 @@
 
 mod client;
 mod connection;
+pub mod coverage;
 pub mod enums;
 mod error;
 mod pagination;

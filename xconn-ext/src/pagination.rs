@@ -41,7 +41,7 @@ impl Page {
     /// [`Error::Decode`] naming the JSON path where it failed.
     pub fn from_slice(body: &[u8]) -> Result<Self, Error> {
         match serde_json::from_slice::<wire::ListResponse>(body) {
-            Ok(decoded) => wire::page(decoded, None),
+            Ok(decoded) => Ok(wire::page(decoded, None)),
             Err(e) => Err(crate::response::decode_body_error::<wire::ListResponse>(
                 200,
                 &Default::default(),
@@ -318,7 +318,7 @@ async fn fetch(client: &Client, query: &ListQuery, token: Option<&str>) -> Resul
             wire::list_connections(sdk, query.clone(), token.clone())
         })
         .await?;
-    wire::page(success.body, success.rate_limit)
+    Ok(wire::page(success.body, success.rate_limit))
 }
 
 /// A list filter names at least one value and none twice.

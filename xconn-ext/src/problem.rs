@@ -250,10 +250,14 @@ impl<'de> Deserialize<'de> for Problem {
 
 /// What kind of problem the server reported.
 ///
-/// X's problem `type` URIs appear under both `https://api.x.com/2/problems/`
-/// (spec 2.167) and `https://api.twitter.com/2/problems/` (spec 2.159 and
-/// many live responses); the same slug is the same kind. `about:blank` has no
-/// kind of its own, so the HTTP status decides.
+/// A problem `type` URI is classified by its path, `/2/problems/<slug>`,
+/// whatever the host: X sends both `https://api.x.com/2/problems/` (spec
+/// 2.167) and `https://api.twitter.com/2/problems/` (spec 2.159 and many
+/// live responses), and may move again. The slugs come from
+/// `xconn_sdk::spec::PROBLEM_SLUGS` (checked at compile time) plus those X
+/// sends that the spec fragment does not list (each with its reason in
+/// this module). `about:blank` has no kind of its own, so the HTTP status
+/// decides.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProblemKind {
@@ -312,12 +316,144 @@ pub enum ProblemKind {
     Other(String),
 }
 
-const PROBLEM_PREFIXES: [&str; 4] = [
-    "https://api.x.com/2/problems/",
-    "https://api.twitter.com/2/problems/",
-    "http://api.x.com/2/problems/",
-    "http://api.twitter.com/2/problems/",
+/// The kinds of the spec's problem slugs, in `xconn_sdk::spec::PROBLEM_SLUGS`'
+/// (sorted) order.
+const SPEC_SLUGS: &[(&str, ProblemKind)] = &[
+    ("disallowed-resource", ProblemKind::DisallowedResource),
+    (
+        "field-hydration-failure",
+        ProblemKind::FieldHydrationFailure,
+    ),
+    ("field-unauthorized", ProblemKind::FieldUnauthorized),
+    ("internal-error", ProblemKind::InternalError),
+    ("invalid-request", ProblemKind::InvalidRequest),
+    (
+        "not-authorized-for-field",
+        ProblemKind::NotAuthorizedForField,
+    ),
+    (
+        "not-authorized-for-resource",
+        ProblemKind::NotAuthorizedForResource,
+    ),
+    ("resource-not-found", ProblemKind::ResourceNotFound),
+    ("resource-unavailable", ProblemKind::ResourceUnavailable),
 ];
+
+const _: () = {
+    let spec = xconn_sdk::spec::PROBLEM_SLUGS;
+    assert!(
+        SPEC_SLUGS.len() == spec.len(),
+        "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
+         xconn-ext/src/problem.rs; a slug the spec dropped but X still sends moves to \
+         UNDOCUMENTED_SLUGS with its reason"
+    );
+    let mut i = 0;
+    while i < spec.len() {
+        assert!(
+            crate::wire::same(SPEC_SLUGS[i].0, spec[i]),
+            "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
+             xconn-ext/src/problem.rs, in the spec's sorted order"
+        );
+        i += 1;
+    }
+};
+
+/// Problem slugs X sends that the connections fragment of the spec does not
+/// list: `(slug, kind, why it is known)`. The one place for them.
+const UNDOCUMENTED_SLUGS: &[(&str, ProblemKind, &str)] = &[
+    (
+        "usage-capped",
+        ProblemKind::UsageCapped,
+        "X's 429 when the monthly usage cap is spent (X's full spec; observed on these endpoints)",
+    ),
+    (
+        "client-forbidden",
+        ProblemKind::ClientForbidden,
+        "X's 403 for an app not enrolled for the product (X's full spec; observed on these endpoints)",
+    ),
+    (
+        "unsupported-authentication",
+        ProblemKind::UnsupportedAuthentication,
+        "X's full spec: the wrong kind of token for an endpoint",
+    ),
+    (
+        "client-disconnected",
+        ProblemKind::ClientDisconnected,
+        "X's full spec: streaming endpoints, whose connections these are",
+    ),
+    (
+        "operational-disconnect",
+        ProblemKind::OperationalDisconnect,
+        "X's full spec: streaming endpoints, whose connections these are",
+    ),
+    (
+        "streaming-connection",
+        ProblemKind::StreamingConnection,
+        "X's full spec: streaming endpoints (too many connections)",
+    ),
+    (
+        "conflict",
+        ProblemKind::Conflict,
+        "X's full spec: other operations",
+    ),
+    (
+        "duplicate-rules",
+        ProblemKind::DuplicateRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "invalid-rules",
+        ProblemKind::InvalidRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "noncompliant-rules",
+        ProblemKind::NoncompliantRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "rule-cap",
+        ProblemKind::RuleCap,
+        "X's full spec: filtered-stream rules",
+    ),
+];
+
+/// The `<slug>` of a problem type URI whose path is `/2/problems/<slug>`,
+/// whatever the scheme and host (a relative reference counts too).
+fn slug_of(type_uri: &str) -> Option<&str> {
+    let path = match type_uri.split_once("://") {
+        Some((_, rest)) => &rest[rest.find('/')?..],
+        None if type_uri.starts_with('/') => type_uri,
+        None => return None,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let slug = path
+        .strip_prefix(xconn_sdk::spec::PROBLEM_PATH_PREFIX)?
+        .trim_end_matches('/');
+    (!slug.is_empty() && !slug.contains('/')).then_some(slug)
+}
+
+/// The spec's type URI for `slug` (with whatever host the spec uses); a
+/// compile error in a `const` when the spec has no such problem type.
+pub(crate) const fn spec_type_uri(slug: &str) -> &'static str {
+    let types = xconn_sdk::spec::PROBLEM_TYPES;
+    let mut i = 0;
+    while i < types.len() {
+        let uri = types[i].as_bytes();
+        let tail = slug.as_bytes();
+        if uri.len() > tail.len() && uri[uri.len() - tail.len() - 1] == b'/' {
+            let mut k = 0;
+            while k < tail.len() && uri[uri.len() - tail.len() + k] == tail[k] {
+                k += 1;
+            }
+            if k == tail.len() {
+                return types[i];
+            }
+        }
+        i += 1;
+    }
+    panic!("a problem type the sandbox sends is not in xconn_sdk::spec::PROBLEM_TYPES")
+}
 
 impl ProblemKind {
     /// Classify a problem `type` URI; `status` decides for `about:blank`.
@@ -332,33 +468,19 @@ impl ProblemKind {
                 _ => Self::Other(ABOUT_BLANK.to_owned()),
             };
         }
-        let slug = PROBLEM_PREFIXES
-            .iter()
-            .find_map(|p| type_uri.strip_prefix(p))
-            .map(|s| s.trim_end_matches('/'));
-        match slug {
-            Some("invalid-request") => Self::InvalidRequest,
-            Some("resource-not-found") => Self::ResourceNotFound,
-            Some("not-authorized-for-resource") => Self::NotAuthorizedForResource,
-            Some("not-authorized-for-field") => Self::NotAuthorizedForField,
-            Some("field-unauthorized") => Self::FieldUnauthorized,
-            Some("field-hydration-failure") => Self::FieldHydrationFailure,
-            Some("resource-unavailable") => Self::ResourceUnavailable,
-            Some("disallowed-resource") => Self::DisallowedResource,
-            Some("internal-error") => Self::InternalError,
-            Some("client-forbidden") => Self::ClientForbidden,
-            Some("usage-capped") => Self::UsageCapped,
-            Some("unsupported-authentication") => Self::UnsupportedAuthentication,
-            Some("client-disconnected") => Self::ClientDisconnected,
-            Some("operational-disconnect") => Self::OperationalDisconnect,
-            Some("streaming-connection") => Self::StreamingConnection,
-            Some("conflict") => Self::Conflict,
-            Some("duplicate-rules") => Self::DuplicateRules,
-            Some("invalid-rules") => Self::InvalidRules,
-            Some("noncompliant-rules") => Self::NoncompliantRules,
-            Some("rule-cap") => Self::RuleCap,
-            _ => Self::Other(type_uri.to_owned()),
-        }
+        let known = slug_of(type_uri).and_then(|slug| {
+            SPEC_SLUGS
+                .iter()
+                .map(|(known, kind)| (known, kind))
+                .chain(
+                    UNDOCUMENTED_SLUGS
+                        .iter()
+                        .map(|(known, kind, _)| (known, kind)),
+                )
+                .find(|(known, _)| **known == slug)
+                .map(|(_, kind)| kind.clone())
+        });
+        known.unwrap_or_else(|| Self::Other(type_uri.to_owned()))
     }
 
     /// Whether the same request may succeed later without any change.
@@ -392,6 +514,55 @@ mod tests {
                 ProblemKind::UsageCapped
             );
         }
+    }
+
+    #[test]
+    fn the_path_decides_whatever_the_host() {
+        for uri in [
+            "https://api.x.com/2/problems/invalid-request",
+            "https://problems.example.net/2/problems/invalid-request",
+            "http://api.twitter.com:8443/2/problems/invalid-request/",
+            "/2/problems/invalid-request",
+        ] {
+            assert_eq!(
+                ProblemKind::classify(uri, Some(400)),
+                ProblemKind::InvalidRequest,
+                "{uri}"
+            );
+        }
+        for uri in [
+            "https://api.x.com/3/problems/invalid-request",
+            "https://api.x.com/2/problems/",
+            "https://api.x.com/2/problems/a/b",
+            "invalid-request",
+            "https://api.x.com/2/problems/not-a-kind",
+        ] {
+            assert_eq!(
+                ProblemKind::classify(uri, Some(400)),
+                ProblemKind::Other(uri.to_owned()),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_spec_and_undocumented_slug_has_its_kind() {
+        for (slug, kind) in SPEC_SLUGS
+            .iter()
+            .map(|(s, k)| (s, k))
+            .chain(UNDOCUMENTED_SLUGS.iter().map(|(s, k, _)| (s, k)))
+        {
+            let uri = format!("https://elsewhere.example/2/problems/{slug}");
+            assert_eq!(&ProblemKind::classify(&uri, None), kind, "{slug}");
+        }
+        // No slug is in both tables.
+        for (slug, _, _) in UNDOCUMENTED_SLUGS {
+            assert!(!xconn_sdk::spec::PROBLEM_SLUGS.contains(slug), "{slug}");
+        }
+        assert_eq!(
+            spec_type_uri("invalid-request"),
+            "https://api.x.com/2/problems/invalid-request"
+        );
     }
 
     #[test]

@@ -111,8 +111,7 @@ const fn method_of(operation: &spec::Operation) -> Method {
     }
 }
 
-const fn operation(id: &str, idempotent: bool) -> Operation {
-    let spec = spec_operation(id);
+const fn operation(spec: &'static spec::Operation, idempotent: bool) -> Operation {
     Operation {
         spec,
         method: method_of(spec),
@@ -120,14 +119,19 @@ const fn operation(id: &str, idempotent: bool) -> Operation {
     }
 }
 
+/// The spec's `GET /2/connections` (its query parameters, say).
+pub(crate) const LIST_CONNECTIONS_SPEC: &spec::Operation = spec_operation("getConnectionHistory");
 /// `GET /2/connections`.
-pub(crate) const LIST_CONNECTIONS: Operation = operation("getConnectionHistory", true);
+pub(crate) const LIST_CONNECTIONS: Operation = operation(LIST_CONNECTIONS_SPEC, true);
 /// `DELETE /2/connections` with a body of UUIDs.
-pub(crate) const TERMINATE_BY_UUIDS: Operation = operation("deleteConnectionsByUuids", false);
+pub(crate) const TERMINATE_BY_UUIDS: Operation =
+    operation(spec_operation("deleteConnectionsByUuids"), false);
 /// `DELETE /2/connections/all`.
-pub(crate) const TERMINATE_ALL: Operation = operation("deleteAllConnections", false);
+pub(crate) const TERMINATE_ALL: Operation =
+    operation(spec_operation("deleteAllConnections"), false);
 /// `DELETE /2/connections/{endpoint_id}`.
-pub(crate) const TERMINATE_ENDPOINT: Operation = operation("deleteConnectionsByEndpoint", false);
+pub(crate) const TERMINATE_ENDPOINT: Operation =
+    operation(spec_operation("deleteConnectionsByEndpoint"), false);
 
 // ---------------------------------------------------------------------------
 // Requests
@@ -285,29 +289,27 @@ impl From<generated::Connection> for Connection {
     }
 }
 
-/// A decoded page; a negative `result_count` is a decode error.
-pub(crate) fn page(body: ListResponse, rate_limit: Option<RateLimit>) -> Result<Page, Error> {
+/// A decoded page.
+pub(crate) fn page(body: ListResponse, rate_limit: Option<RateLimit>) -> Page {
     let generated::GetConnectionHistoryResponse { data, errors, meta } = body;
     let (result_count, next_token) = match meta {
+        // `result_count` only reports what `data` holds (the records are
+        // all there either way), so a negative one is shown as no count
+        // rather than failing a page whose data is good.
         Some(generated::GetConnectionHistoryResponseMeta {
             next_token,
             result_count,
-        }) => (
-            result_count
-                .map(|n| count(i64::from(n), "meta.result_count"))
-                .transpose()?,
-            next_token,
-        ),
+        }) => (result_count.and_then(|n| u64::try_from(n).ok()), next_token),
         None => (None, None),
     };
-    Ok(Page {
+    Page {
         connections: data.into_iter().map(Connection::from).collect(),
         result_count,
         // An empty token means "no more", not "ask again with nothing".
         next_token: next_token.filter(|t| !t.is_empty()),
         errors: errors.into_iter().map(problem).collect(),
         rate_limit,
-    })
+    }
 }
 
 /// One item of a response's partial `errors` (free-form JSON in the
@@ -318,18 +320,29 @@ pub(crate) fn problem(raw: serde_json::Value) -> Problem {
     serde_json::from_value(raw).unwrap_or_default()
 }
 
-/// A count the server sent, which must not be negative.
-fn count(n: i64, path: &str) -> Result<u64, Error> {
+/// A count the server sent, which must not be negative. The generated
+/// client has consumed the body, so the error's excerpt is the decoded
+/// response encoded again.
+fn count<T: serde::Serialize>(n: i64, path: &str, response: &T) -> Result<u64, Error> {
     u64::try_from(n).map_err(|_| {
-        Error::Decode(Box::new(DecodeError {
-            status: 200,
-            content_type: None,
-            path: Some(path.to_owned()),
-            excerpt: n.to_string(),
-            reason: format!("`{path}` is {n}; a count cannot be negative"),
-            source: None,
-        }))
+        decode_error(
+            path,
+            format!("`{path}` is {n}; a count cannot be negative"),
+            response,
+        )
     })
+}
+
+fn decode_error<T: serde::Serialize>(path: &str, reason: String, response: &T) -> Error {
+    let encoded = serde_json::to_vec(response).unwrap_or_default();
+    Error::Decode(Box::new(DecodeError {
+        status: 200,
+        content_type: None,
+        path: Some(path.to_owned()),
+        excerpt: crate::error::excerpt(&encoded),
+        reason,
+        source: None,
+    }))
 }
 
 /// The three terminate responses share one shape under three generated
@@ -341,6 +354,7 @@ macro_rules! terminate_report_from {
             type Error = Error;
 
             fn try_from(body: generated::$response) -> Result<Self, Error> {
+                let seen = body.clone();
                 let generated::$response { data, errors } = body;
                 let errors: Vec<Problem> = errors.into_iter().map(problem).collect();
                 let Some(generated::$data {
@@ -352,14 +366,11 @@ macro_rules! terminate_report_from {
                     // Only errors: nothing was reported as ended. Neither
                     // data nor errors is not an answer at all.
                     if errors.is_empty() {
-                        return Err(Error::Decode(Box::new(DecodeError {
-                            status: 200,
-                            content_type: None,
-                            path: Some("data".to_owned()),
-                            excerpt: String::new(),
-                            reason: "the response has neither `data` nor `errors`".to_owned(),
-                            source: None,
-                        })));
+                        return Err(decode_error(
+                            "data",
+                            "the response has neither `data` nor `errors`".to_owned(),
+                            &seen,
+                        ));
                     }
                     return Ok(TerminateReport {
                         successful: 0,
@@ -369,8 +380,8 @@ macro_rules! terminate_report_from {
                     });
                 };
                 Ok(TerminateReport {
-                    successful: count(successful_kills, "data.successful_kills")?,
-                    failed: count(failed_kills, "data.failed_kills")?,
+                    successful: count(successful_kills, "data.successful_kills", &seen)?,
+                    failed: count(failed_kills, "data.failed_kills", &seen)?,
                     results: results
                         .into_iter()
                         .map(
@@ -473,8 +484,14 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_result_count_is_a_decode_error() {
-        let body: ListResponse = serde_json::from_str(r#"{"meta":{"result_count":-1}}"#).unwrap();
-        assert!(matches!(page(body, None), Err(Error::Decode(_))));
+    fn the_decode_error_shows_the_response() {
+        let err = TerminateReport::try_from(terminate_body(-2, 0)).unwrap_err();
+        let Error::Decode(decode) = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            decode.excerpt.contains(r#""successful_kills":-2"#),
+            "{decode:?}"
+        );
     }
 }
