@@ -1,6 +1,6 @@
 //! A cap on how much of a response body is read.
 
-/// A response body was larger than [`ClientOptions::max_response_bytes`].
+/// A response body was larger than [`ClientOptions::max_response_bytes`](crate::ClientOptions::max_response_bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseTooLarge {
     /// The limit that was exceeded.
