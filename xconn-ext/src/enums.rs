@@ -99,6 +99,7 @@ macro_rules! wire_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $wire)] $variant, )+
@@ -235,6 +236,35 @@ macro_rules! open_enum {
         impl Hash for $name {
             fn hash<H: Hasher>(&self, state: &mut H) {
                 self.as_str().hash(state);
+            }
+        }
+
+        /// A string: the known values are listed as examples, but any
+        /// string is valid (a later API version may add values).
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_owned()
+            }
+
+            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+                use schemars::schema::{InstanceType, Metadata, SchemaObject};
+                SchemaObject {
+                    instance_type: Some(InstanceType::String.into()),
+                    metadata: Some(Box::new(Metadata {
+                        description: Some(
+                            concat!(
+                                "A ", $kind, ": one of the examples, or a value a later API ",
+                                "version adds (kept as sent)."
+                            )
+                            .to_owned(),
+                        ),
+                        examples: $name::NAMES.iter().map(|n| serde_json::json!(n)).collect(),
+                        ..Metadata::default()
+                    })),
+                    ..SchemaObject::default()
+                }
+                .into()
             }
         }
 

@@ -45,6 +45,7 @@ pub struct Problem {
 
 /// One item of a problem's `errors` array.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// The message.
@@ -232,6 +233,53 @@ impl fmt::Display for Problem {
 impl Serialize for Problem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.to_object().serialize(serializer)
+    }
+}
+
+/// The wire shape of [`Problem`] (which serializes by hand), for its schema.
+#[cfg(feature = "schemars")]
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "Problem")]
+#[allow(dead_code, reason = "only its schema is used")]
+struct ProblemSchema {
+    /// A URI naming the kind of problem; `about:blank` when absent.
+    #[schemars(rename = "type")]
+    type_uri: String,
+    /// A short summary of the kind.
+    title: Option<String>,
+    /// What went wrong this time.
+    detail: Option<String>,
+    /// The HTTP status the server meant.
+    status: Option<u16>,
+    /// A URI for this occurrence.
+    instance: Option<String>,
+    /// The request parameter at fault.
+    parameter: Option<String>,
+    /// The offending value.
+    value: Option<String>,
+    /// The kind of resource concerned.
+    resource_type: Option<String>,
+    /// The resource concerned.
+    resource_id: Option<String>,
+    /// The field concerned.
+    field: Option<String>,
+    /// The response section concerned.
+    section: Option<String>,
+    /// Per-parameter messages, or X's legacy `{code, message}` items.
+    errors: Option<Vec<ErrorDetail>>,
+    /// Every other member, as sent.
+    #[schemars(flatten)]
+    extra: Map<String, Value>,
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Problem {
+    fn schema_name() -> String {
+        "Problem".to_owned()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        ProblemSchema::json_schema(generator)
     }
 }
 
@@ -563,6 +611,40 @@ mod tests {
             spec_type_uri("invalid-request"),
             "https://api.x.com/2/problems/invalid-request"
         );
+    }
+
+    /// The schemas of a terminate report and its problems use wire names.
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn schemas_use_the_wire_names() {
+        let report = serde_json::to_value(schemars::schema_for!(crate::TerminateReport)).unwrap();
+        let problem = &report["definitions"]["Problem"];
+        assert_eq!(
+            problem["properties"]["type"]["type"], "string",
+            "{report:#}"
+        );
+        assert!(
+            problem["properties"].get("type_uri").is_none(),
+            "{report:#}"
+        );
+        assert_eq!(
+            report["definitions"]["TerminateResult"]["required"],
+            serde_json::json!(["success", "uuid"]),
+            "{report:#}"
+        );
+        // Closed enums: exactly the wire names (one documented `oneOf` arm each).
+        let status = serde_json::to_value(schemars::schema_for!(crate::ConnectionStatus)).unwrap();
+        let names: Vec<&Value> = status["oneOf"]
+            .as_array()
+            .expect("oneOf")
+            .iter()
+            .flat_map(|arm| arm["enum"].as_array().expect("enum"))
+            .collect();
+        assert_eq!(names, crate::ConnectionStatus::NAMES, "{status:#}");
+        // Open enums are any string.
+        let endpoint = serde_json::to_value(schemars::schema_for!(crate::StreamEndpoint)).unwrap();
+        assert_eq!(endpoint["type"], "string");
+        assert!(endpoint.get("enum").is_none());
     }
 
     #[test]

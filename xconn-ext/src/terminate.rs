@@ -16,6 +16,7 @@ pub const MAX_UUIDS_PER_REQUEST: usize = xconn_sdk::spec::MAX_UUIDS_PER_REQUEST;
 
 /// What a termination did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateReport {
     /// Connections ended.
@@ -30,6 +31,7 @@ pub struct TerminateReport {
 
 /// The outcome for one connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateResult {
     /// The connection's UUID.
