@@ -29,6 +29,9 @@ pub const DISCONNECT_REASONS: [&str; 8] = [
     "invalid_request",
 ];
 
+/// The reason a connection ended through the sandbox's DELETE operations carries.
+pub(crate) const TERMINATED_REASON: &str = "operator_disconnect";
+
 /// The `connection.fields` values the API knows ([`ConnectionField::NAMES`], which is
 /// checked against `xconn_sdk::spec::CONNECTION_FIELDS`).
 pub const CONNECTION_FIELDS: &[&str] = ConnectionField::NAMES;
@@ -102,14 +105,16 @@ impl Connection {
     pub(crate) fn project(&self, fields: &[&str]) -> serde_json::Map<String, serde_json::Value> {
         let mut obj = serde_json::Map::new();
         for &field in fields {
-            let value = match field {
-                "id" => Some(self.id.clone()),
-                "endpoint_name" => Some(self.endpoint_name().to_owned()),
-                "client_ip" => Some(self.client_ip.clone()),
-                "connected_at" => Some(rfc3339(self.connected_at)),
-                "disconnected_at" => self.disconnected_at.map(rfc3339),
-                "disconnect_reason" => self.disconnect_reason.map(str::to_owned),
-                _ => None,
+            // Exhaustive over the typed fields: a field the spec adds fails
+            // the build here until the sandbox serves it.
+            let value = match field.parse::<ConnectionField>() {
+                Ok(ConnectionField::Id) => Some(self.id.clone()),
+                Ok(ConnectionField::EndpointName) => Some(self.endpoint_name().to_owned()),
+                Ok(ConnectionField::ClientIp) => Some(self.client_ip.clone()),
+                Ok(ConnectionField::ConnectedAt) => Some(rfc3339(self.connected_at)),
+                Ok(ConnectionField::DisconnectedAt) => self.disconnected_at.map(rfc3339),
+                Ok(ConnectionField::DisconnectReason) => self.disconnect_reason.map(str::to_owned),
+                Err(_) => None,
             };
             if let Some(value) = value {
                 obj.insert(field.to_owned(), serde_json::Value::String(value));
@@ -264,6 +269,28 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].connected_at >= w[1].connected_at)
         );
+    }
+
+    #[test]
+    fn terminated_connections_carry_the_typed_reason() {
+        assert_eq!(
+            DisconnectReason::from_wire(TERMINATED_REASON),
+            DisconnectReason::OperatorDisconnect
+        );
+        assert!(DISCONNECT_REASONS.contains(&TERMINATED_REASON));
+    }
+
+    #[test]
+    fn projection_serves_every_typed_field() {
+        let c = generate(28, 1, SANDBOX_EPOCH)
+            .into_iter()
+            .find(|c| !c.is_active())
+            .unwrap();
+        let obj = c.project(CONNECTION_FIELDS);
+        let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        let mut expected = CONNECTION_FIELDS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
     }
 
     #[test]

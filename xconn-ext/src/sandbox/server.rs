@@ -381,7 +381,7 @@ fn kill_response(results: Vec<Value>) -> Response {
 
 fn terminate(connection: &mut Connection, now: i64) {
     connection.disconnected_at = Some(now);
-    connection.disconnect_reason = Some("operator_disconnect");
+    connection.disconnect_reason = Some(data::TERMINATED_REASON);
 }
 
 fn terminate_where(shared: &Shared, select: impl Fn(&Connection) -> bool) -> Response {
