@@ -483,6 +483,7 @@ fn slug_of(type_uri: &str) -> Option<&str> {
 
 /// The spec's type URI for `slug` (with whatever host the spec uses); a
 /// compile error in a `const` when the spec has no such problem type.
+#[cfg(any(test, feature = "sandbox"))]
 pub(crate) const fn spec_type_uri(slug: &str) -> &'static str {
     let types = xconn_sdk::spec::PROBLEM_TYPES;
     let mut i = 0;
