@@ -155,6 +155,18 @@ impl Problem {
         Some(problem)
     }
 
+    /// Any JSON object as a problem: inside a page's `errors` array every
+    /// object is one, so one not shaped like a problem is kept whole in
+    /// [`Problem::extra`] under `about:blank`.
+    pub(crate) fn from_any_object(map: Map<String, Value>) -> Self {
+        let fallback = map.clone();
+        Self::from_object(map).unwrap_or_else(|| Self {
+            type_uri: ABOUT_BLANK.to_owned(),
+            extra: fallback,
+            ..Self::default()
+        })
+    }
+
     /// Parse a response body; `None` unless it is a JSON object shaped like a
     /// problem.
     pub fn from_slice(body: &[u8]) -> Option<Self> {
@@ -285,14 +297,7 @@ impl schemars::JsonSchema for Problem {
 
 impl<'de> Deserialize<'de> for Problem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = Map::deserialize(deserializer)?;
-        // Inside a page's `errors` array any object is a problem: keep it.
-        let fallback = map.clone();
-        Ok(Self::from_object(map).unwrap_or_else(|| Self {
-            type_uri: ABOUT_BLANK.to_owned(),
-            extra: fallback,
-            ..Self::default()
-        }))
+        Ok(Self::from_any_object(Map::deserialize(deserializer)?))
     }
 }
 

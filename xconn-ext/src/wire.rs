@@ -314,10 +314,18 @@ pub(crate) fn page(body: ListResponse, rate_limit: Option<RateLimit>) -> Page {
 
 /// One item of a response's partial `errors` (free-form JSON in the
 /// generated types), read with this crate's lenient `Problem`. Any object
-/// is a problem; anything else (a bare string, say) becomes an empty one
-/// rather than failing the page.
+/// is a problem; anything else (a bare string, say) is an `about:blank`
+/// problem keeping the item, as sent, in `extra["item"]`, rather than
+/// failing the page or losing what the server said.
 pub(crate) fn problem(raw: serde_json::Value) -> Problem {
-    serde_json::from_value(raw).unwrap_or_default()
+    match raw {
+        serde_json::Value::Object(map) => Problem::from_any_object(map),
+        other => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("item".to_owned(), other);
+            Problem::from_any_object(extra)
+        }
+    }
 }
 
 /// A count the server sent, which must not be negative. The generated
@@ -469,6 +477,16 @@ mod tests {
         assert_eq!(decode.path.as_deref(), Some("data.successful_kills"));
         let err = TerminateReport::try_from(terminate_body(0, -1)).unwrap_err();
         assert!(matches!(err, Error::Decode(d) if d.path.as_deref() == Some("data.failed_kills")));
+    }
+
+    #[test]
+    fn a_partial_error_that_is_no_object_is_kept() {
+        let kept = problem(serde_json::json!("oops"));
+        assert_eq!(kept.type_uri, crate::problem::ABOUT_BLANK);
+        assert_eq!(kept.extra["item"], "oops");
+        let object = problem(serde_json::json!({"title": "t", "x": 1}));
+        assert_eq!(object.title.as_deref(), Some("t"));
+        assert_eq!(object.extra["x"], 1);
     }
 
     #[test]
