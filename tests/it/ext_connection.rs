@@ -135,7 +135,7 @@ async fn duration_and_is_active_from_decoded_records() {
     assert!(!c[1].is_active());
     assert_eq!(
         c[1].disconnect_reason,
-        Some(DisconnectReason::Other("client_disconnect".into()))
+        Some(DisconnectReason::from_wire("client_disconnect"))
     );
     let ended = Duration::from_secs(10 * 3600 + 28 * 60 + 57);
     assert_eq!(c[1].duration(now), Some(ended));

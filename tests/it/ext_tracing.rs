@@ -146,6 +146,54 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
     assert!(log.contains("status=401"), "{log}");
     assert!(log.contains("request failed"), "{log}");
     assert!(log.contains("DELETE"), "{log}");
+    // One DEBUG event per HTTP attempt, target `xconn_ext::http`: method,
+    // path, query, status, latency, rate limit and what happens next.
+    let attempts: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("xconn_ext::http") && l.contains("http attempt"))
+        .collect();
+    // 2 pages x 2 attempts, the 401, one DELETE by UUIDs, one by endpoint.
+    assert_eq!(attempts.len(), 7, "{log}");
+    for line in &attempts {
+        assert!(line.contains("DEBUG"), "{line}");
+        assert!(line.contains("latency_ms="), "{line}");
+        assert!(line.contains("path=\"/2/connections"), "{line}");
+    }
+    let find = |needles: &[&str]| {
+        attempts
+            .iter()
+            .any(|line| needles.iter().all(|needle| line.contains(needle)))
+    };
+    assert!(
+        find(&[
+            "method=\"GET\"",
+            "query=\"max_results=1\"",
+            "status=503",
+            "retry=\"retry\"",
+            "retry_delay_ms="
+        ]),
+        "{attempts:#?}"
+    );
+    assert!(
+        find(&[
+            "pagination_token=next-page",
+            "status=429",
+            "rate_limit_remaining=0",
+            "retry=\"retry\""
+        ]),
+        "{attempts:#?}"
+    );
+    assert!(find(&["status=200", "retry=\"done\""]), "{attempts:#?}");
+    assert!(find(&["status=401", "retry=\"give_up\""]), "{attempts:#?}");
+    assert!(
+        find(&[
+            "method=\"DELETE\"",
+            "path=\"/2/connections/{endpoint_id}\"",
+            "status=503",
+            "retry=\"give_up\""
+        ]),
+        "{attempts:#?}"
+    );
     // The token, or any recognisable part of it, is nowhere.
     assert!(!log.contains(TOKEN), "token leaked into the log");
     assert!(!log.contains("7Hq2pZvK"), "token leaked into the log");

@@ -82,7 +82,7 @@ async fn invalid_listings_send_nothing() {
     assert_rejected(
         || {
             c.connections()
-                .endpoints([StreamEndpoint::Unknown("future_stream".into())])
+                .endpoints([StreamEndpoint::from_wire("future_stream")])
         },
         "endpoints",
     )
@@ -91,18 +91,19 @@ async fn invalid_listings_send_nothing() {
         || {
             c.connections().endpoints([
                 StreamEndpoint::FilteredStream,
-                StreamEndpoint::Unknown("".into()),
+                StreamEndpoint::from_wire(""),
             ])
         },
         "endpoints",
     )
     .await;
-    // The same wire name twice, once known, once as a raw string.
+    // The same wire name twice, once known, once from a raw string (which
+    // is the known value again: an unknown value cannot hold a known name).
     assert_rejected(
         || {
             c.connections().endpoints([
                 StreamEndpoint::FilteredStream,
-                StreamEndpoint::Unknown("filtered_stream".into()),
+                StreamEndpoint::from_wire("filtered_stream"),
             ])
         },
         "endpoints",
@@ -210,7 +211,7 @@ async fn invalid_terminations_send_nothing() {
     // Unknown endpoints cannot be terminated.
     for raw in ["future_stream", ""] {
         let error = c
-            .terminate_endpoint(StreamEndpoint::Unknown(raw.into()))
+            .terminate_endpoint(StreamEndpoint::from_wire(raw))
             .await
             .unwrap_err();
         assert_eq!(field_of(&error), "endpoint", "{raw:?}");

@@ -237,7 +237,7 @@ async fn status_and_endpoint_filters() {
     );
 
     // One endpoint, then two (comma-separated, also percent-encoded).
-    for e in ENDPOINTS {
+    for &e in ENDPOINTS {
         let some = api
             .all_pages(&format!("status=all&endpoints={e}&{fields}"), 100)
             .await;

@@ -3,15 +3,19 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
-use xconn_sdk::{ByteStream, ResponseValue};
 
 use crate::error::Error;
+use crate::rate_limit::RateLimit;
 use crate::response::{Success, finish};
 use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
+use crate::wire::{Operation, Sdk, SdkResult};
+
+/// The `tracing` target of the one DEBUG event per HTTP attempt.
+pub const HTTP_LOG_TARGET: &str = "xconn_ext::http";
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
@@ -35,10 +39,8 @@ pub struct Client {
 }
 
 struct Inner {
-    /// For [`Client::sdk`]; requests use a fresh one per attempt.
-    sdk: xconn_sdk::Client,
-    http: reqwest::Client,
-    options: xconn_sdk::ClientOptions,
+    /// The one generated client every request goes through.
+    sdk: Sdk,
     base_url: String,
     retry: RetryPolicy,
     sleep: SharedSleep,
@@ -79,21 +81,23 @@ impl Client {
 
     /// Send one operation with retries, a per-attempt timeout and a span.
     ///
-    /// `send` builds and sends the request from a clone of the generated
-    /// client each attempt (requests are rebuilt, never reused).
+    /// `send` builds and sends the request on the shared generated client
+    /// each attempt (requests are rebuilt, never reused). What the attempt
+    /// sent and received comes back from its own capture scope, so
+    /// concurrent requests never see each other's responses.
     pub(crate) async fn call<T, F, Fut>(
         &self,
-        method: &'static str,
-        path: &'static str,
+        operation: &Operation,
         send: F,
     ) -> Result<Success<T>, Error>
     where
         T: DeserializeOwned,
-        F: Fn(xconn_sdk::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, xconn_sdk::Error<ByteStream>>>,
+        F: Fn(Sdk) -> Fut,
+        Fut: Future<Output = SdkResult<T>>,
     {
-        let is_delete = method == "DELETE";
         let timeout = self.inner.timeout;
+        let method = operation.method.as_str();
+        let path = operation.path();
         let mut attempt = 1u32;
         loop {
             let span = tracing::info_span!(
@@ -104,21 +108,10 @@ impl Client {
                 status = tracing::field::Empty,
                 rate_limit_remaining = tracing::field::Empty,
             );
-            // A client value per attempt, so that its response-head
-            // recorder sees only this attempt's response.
-            let recorder = xconn_sdk::ResponseHeadRecorder::new();
-            let sdk = xconn_sdk::Client::new_with_client(
-                &self.inner.base_url,
-                self.inner.http.clone(),
-                self.inner
-                    .options
-                    .clone()
-                    .with_head_recorder(recorder.clone()),
-            );
-            let started = std::time::Instant::now();
-            let outcome = async {
+            let started = Instant::now();
+            let (outcome, exchange) = xconn_sdk::capture_exchange(async {
                 match tokio::time::timeout(timeout, async {
-                    finish(send(sdk).await, &recorder).await
+                    finish(send(Arc::clone(&self.inner.sdk)).await).await
                 })
                 .await
                 {
@@ -128,39 +121,26 @@ impl Client {
                         source: None,
                     }),
                 }
-            }
+            })
             .instrument(span.clone())
             .await;
+            let latency = started.elapsed();
 
-            let (status, remaining) = record_outcome(&span, &outcome);
-            let delay = match &outcome {
-                Ok(_) => None,
-                Err(error) => self.inner.retry.delay(attempt, error, is_delete),
-            };
-            // One event per attempt, for `xconn -v` and any subscriber;
-            // never the token (it is not in scope here).
-            tracing::debug!(
-                target: "xconn_ext::http",
-                method,
-                path,
-                attempt,
-                status,
-                latency_ms = started.elapsed().as_millis() as u64,
-                rate_limit_remaining = remaining,
-                retry_in_ms = delay.map(|d| d.as_millis() as u64),
-                "{}",
-                match (&outcome, delay) {
-                    (Ok(_), _) => "ok",
-                    (Err(_), Some(_)) => "failed; retrying",
-                    (Err(_), None) => "failed; not retrying",
-                }
-            );
+            record_outcome(&span, &outcome);
             let error = match outcome {
-                Ok(success) => return Ok(success),
+                Ok(success) => {
+                    log_attempt(&span, operation, &exchange, latency, Decision::Done);
+                    return Ok(success);
+                }
                 Err(error) => error,
             };
-            match delay {
+            match self
+                .inner
+                .retry
+                .delay(attempt, &error, operation.idempotent)
+            {
                 Some(delay) => {
+                    log_attempt(&span, operation, &exchange, latency, Decision::Retry(delay));
                     tracing::warn!(
                         parent: &span,
                         attempt,
@@ -172,6 +152,7 @@ impl Client {
                     attempt += 1;
                 }
                 None => {
+                    log_attempt(&span, operation, &exchange, latency, Decision::GiveUp);
                     tracing::debug!(parent: &span, error = %error, "request failed");
                     return Err(error);
                 }
@@ -180,11 +161,57 @@ impl Client {
     }
 }
 
-/// Record the status and rate-limit remaining on the span, and return them.
-fn record_outcome<T>(
+/// What the client does after one attempt.
+#[derive(Debug, Clone, Copy)]
+enum Decision {
+    /// It succeeded.
+    Done,
+    /// It failed and is retried after the delay.
+    Retry(Duration),
+    /// It failed and the error is returned.
+    GiveUp,
+}
+
+/// The one DEBUG event per HTTP attempt (target [`HTTP_LOG_TARGET`]): what
+/// was sent (method, path, query: never a header, so never the token), what
+/// came back and what happens next.
+fn log_attempt(
     span: &tracing::Span,
-    outcome: &Result<Success<T>, Error>,
-) -> (Option<u16>, Option<u64>) {
+    operation: &Operation,
+    exchange: &xconn_sdk::Exchange,
+    latency: Duration,
+    decision: Decision,
+) {
+    let response = exchange.response.as_ref();
+    let status = response.map(|head| head.status.as_u16());
+    let rate_limit_remaining = response
+        .and_then(|head| RateLimit::from_headers(&head.headers))
+        .and_then(|rl| rl.remaining);
+    let query = exchange
+        .request
+        .as_ref()
+        .and_then(|request| request.url.query());
+    let (retry, retry_delay_ms) = match decision {
+        Decision::Done => ("done", None),
+        Decision::Retry(delay) => ("retry", Some(delay.as_millis() as u64)),
+        Decision::GiveUp => ("give_up", None),
+    };
+    tracing::debug!(
+        target: HTTP_LOG_TARGET,
+        parent: span,
+        method = operation.method.as_str(),
+        path = operation.path(),
+        query,
+        status,
+        latency_ms = latency.as_millis() as u64,
+        rate_limit_remaining,
+        retry,
+        retry_delay_ms,
+        "http attempt"
+    );
+}
+
+fn record_outcome<T>(span: &tracing::Span, outcome: &Result<Success<T>, Error>) {
     let (status, rate_limit) = match outcome {
         Ok(s) => (Some(200), s.rate_limit),
         Err(Error::RateLimited(e)) => (Some(e.status), e.rate_limit),
@@ -194,11 +221,9 @@ fn record_outcome<T>(
     if let Some(status) = status {
         span.record("status", status);
     }
-    let remaining = rate_limit.and_then(|rl| rl.remaining);
-    if let Some(remaining) = remaining {
+    if let Some(remaining) = rate_limit.and_then(|rl| rl.remaining) {
         span.record("rate_limit_remaining", remaining);
     }
-    (status, remaining)
 }
 
 /// Configuration for a [`Client`].
@@ -361,9 +386,7 @@ impl ClientBuilder {
             xconn_sdk::ClientOptions::new(credentials).with_max_response_bytes(max_response_bytes);
         Ok(Client {
             inner: Arc::new(Inner {
-                sdk: xconn_sdk::Client::new_with_client(&base_url, http.clone(), options.clone()),
-                http,
-                options,
+                sdk: crate::wire::sdk(&base_url, http, options),
                 base_url,
                 retry: self.retry.unwrap_or_default(),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),

@@ -14,6 +14,7 @@ use crate::enums::{DisconnectReason, StreamEndpoint};
 /// `connection.fields` asked for, and an absent field is `None`, never an
 /// error. Serializes in the API's wire names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Connection {
     /// The connection's UUID (what [`crate::Client::terminate`] takes).
@@ -60,18 +61,6 @@ impl Connection {
         let end = self.disconnected_at.unwrap_or(now);
         Some((end - start).to_std().unwrap_or(Duration::ZERO))
     }
-
-    /// From the generated record; infallible, unknown values are kept.
-    pub(crate) fn from_sdk(raw: xconn_sdk::types::Connection) -> Self {
-        Self {
-            id: raw.id,
-            endpoint: raw.endpoint_name.map(StreamEndpoint::from_wire_owned),
-            client_ip: raw.client_ip,
-            connected_at: raw.connected_at.map(Into::into),
-            disconnected_at: raw.disconnected_at.map(Into::into),
-            disconnect_reason: raw.disconnect_reason.map(DisconnectReason::from_wire_owned),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -98,6 +87,40 @@ mod tests {
         assert_eq!(
             c.duration(at("2030-01-01T00:00:00Z")),
             Some(Duration::from_secs(30))
+        );
+    }
+
+    /// The schema services re-expose matches the spec's `Connection`: the
+    /// same properties, each of the same type and format.
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn json_schema_matches_the_spec_connection() {
+        use std::collections::BTreeMap;
+
+        use serde_json::Value;
+
+        let spec: Value =
+            serde_json::from_str(include_str!("../../openapi/connections.json")).unwrap();
+        let generator = schemars::r#gen::SchemaSettings::openapi3()
+            .with(|s| s.inline_subschemas = true)
+            .into_generator();
+        let ours = serde_json::to_value(generator.into_root_schema_for::<Connection>()).unwrap();
+        let shape = |properties: &Value| -> BTreeMap<String, (Value, Value)> {
+            properties
+                .as_object()
+                .expect("properties")
+                .iter()
+                .map(|(name, p)| (name.clone(), (p["type"].clone(), p["format"].clone())))
+                .collect()
+        };
+        assert_eq!(
+            shape(&ours["properties"]),
+            shape(&spec["components"]["schemas"]["Connection"]["properties"]),
+            "xconn_ext::Connection's schema vs the spec's Connection: {ours:#}"
+        );
+        assert_eq!(
+            ours["type"],
+            spec["components"]["schemas"]["Connection"]["type"]
         );
     }
 

@@ -2,15 +2,55 @@
 //!
 //! Values that come back from the server ([`StreamEndpoint`],
 //! [`DisconnectReason`]) are *open*: a value this version does not know
-//! decodes into the last, `#[serde(untagged)]` variant and round-trips
-//! unchanged, so X adding an endpoint or a reason never breaks decoding.
+//! decodes into the last variant, holding an opaque [`UnknownValue`], and
+//! round-trips unchanged, so X adding an endpoint or a reason never breaks
+//! decoding. An [`UnknownValue`] can be read ([`UnknownValue::as_str`]) but
+//! not built or matched by value: a known string always becomes its known
+//! variant (through serde and `from_wire` alike), so a later release that
+//! adds a variant cannot change which arm of your `match` a value takes.
 //! Values only ever sent ([`ConnectionStatus`], [`ConnectionField`]) are
 //! closed. In every case [`FromStr`](std::str::FromStr) accepts only the
 //! known values, because a request may name only what the API accepts.
+//!
+//! Every list of known values is tied to `xconn_sdk::spec` at compile time:
+//! when a regeneration changes one, the build fails here.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
+
+/// A wire value of an open enum that this version does not know, kept as
+/// sent. Readable, comparable and serializable (through its enum), but
+/// without a public constructor, so no `match` arm can name a particular
+/// unknown value.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// The value as the server sent it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for UnknownValue {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Why a string did not parse into one of this crate's enums.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,48 +86,49 @@ impl fmt::Display for ParseEnumError {
 
 impl std::error::Error for ParseEnumError {}
 
-/// Generates a wire enum: variants with their wire names, `ALL`, `as_str`,
-/// `Display` and a `FromStr` that accepts only the known names. With
-/// `open Name(String)` it adds the lossless catch-all variant.
+/// Generates a wire enum: variants with their wire names, `ALL`, `NAMES`,
+/// `as_str`, `Display` and a `FromStr` that accepts only the known names.
+/// Closed enums derive serde; open ones (see `open_enum!`) implement it
+/// by hand so that a known string always decodes to its variant.
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
-        $name:ident, $kind:literal {
+        $name:ident, $kind:literal, spec = $spec:expr, {
             $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
         }
-        $( open $(#[$ometa:meta])* $other:ident(String) )?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $wire)] $variant, )+
-            $( $(#[$ometa])* #[serde(untagged)] $other(String), )?
         }
 
+        wire_enum!(@common $name, $kind, $spec, { $( $variant = $wire, )+ });
+
+        impl $name {
+            /// The wire spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                }
+            }
+
+            /// Whether this is one of the values this version knows
+            /// (always, for a closed enum).
+            pub fn is_known(&self) -> bool {
+                true
+            }
+        }
+    };
+    (@common $name:ident, $kind:literal, $spec:expr, { $( $variant:ident = $wire:literal, )+ }) => {
         impl $name {
             /// Every value this version knows, in the spec's order.
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
 
             /// The wire names of [`Self::ALL`].
             pub const NAMES: &'static [&'static str] = &[ $( $wire, )+ ];
-
-            /// The wire spelling.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $wire, )+
-                    $( $name::$other(raw) => raw.as_str(), )?
-                }
-            }
-
-            /// Whether this is one of the values this version knows.
-            pub fn is_known(&self) -> bool {
-                match self {
-                    $( $name::$other(_) => false, )?
-                    #[allow(unreachable_patterns)]
-                    _ => true,
-                }
-            }
 
             /// The value for a known wire name.
             fn from_known(s: &str) -> Option<Self> {
@@ -97,6 +138,17 @@ macro_rules! wire_enum {
                 }
             }
         }
+
+        // Regenerating from a spec that adds, removes or renames a value
+        // fails the build here, instead of the enum silently drifting.
+        const _: () = assert!(
+            same_names($name::NAMES, $spec),
+            concat!(
+                "`", stringify!($name), "` no longer matches `",
+                stringify!($spec),
+                "`: edit the variants in xconn-ext/src/enums.rs (same values, same order)"
+            )
+        );
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,28 +176,150 @@ macro_rules! wire_enum {
     };
 }
 
-/// Marks the open enums: any string converts losslessly.
-macro_rules! open_from_wire {
-    ($name:ident, $other:ident) => {
+/// Generates an open wire enum: the known variants plus `$other` holding an
+/// [`UnknownValue`]; equality and hashing by wire string; serde by hand.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $kind:literal, spec = $spec:expr, {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+        $(#[$ometa:meta])* $other:ident
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            $(#[$ometa])* $other(UnknownValue),
+        }
+
+        wire_enum!(@common $name, $kind, $spec, { $( $variant = $wire, )+ });
+
         impl $name {
+            /// The wire spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::$other(raw) => raw.as_str(),
+                }
+            }
+
+            /// Whether this is one of the values this version knows.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::$other(_))
+            }
+
             /// The value for any wire string: a known variant, or the raw
             /// string kept as it is. This is what decoding a response does.
             pub fn from_wire(s: &str) -> Self {
-                Self::from_known(s).unwrap_or_else(|| $name::$other(s.to_owned()))
+                Self::from_known(s).unwrap_or_else(|| $name::$other(UnknownValue(s.to_owned())))
             }
 
             /// [`Self::from_wire`] for an owned string: an unknown value
             /// keeps it without copying.
             pub(crate) fn from_wire_owned(s: String) -> Self {
-                Self::from_known(&s).unwrap_or($name::$other(s))
+                Self::from_known(&s).unwrap_or($name::$other(UnknownValue(s)))
+            }
+        }
+
+        // By wire string: the constructors keep "known string => known
+        // variant", so this is also equality of variants.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl Hash for $name {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
+        }
+
+        /// A string: the known values are listed as examples, but any
+        /// string is valid (a later API version may add values).
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_owned()
+            }
+
+            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+                use schemars::schema::{InstanceType, Metadata, SchemaObject};
+                SchemaObject {
+                    instance_type: Some(InstanceType::String.into()),
+                    metadata: Some(Box::new(Metadata {
+                        description: Some(
+                            concat!(
+                                "A ", $kind, ": one of the examples, or a value a later API ",
+                                "version adds (kept as sent)."
+                            )
+                            .to_owned(),
+                        ),
+                        examples: $name::NAMES.iter().map(|n| serde_json::json!(n)).collect(),
+                        ..Metadata::default()
+                    })),
+                    ..SchemaObject::default()
+                }
+                .into()
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a ", $kind, " (a string)"))
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(s))
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<$name, E> {
+                        Ok($name::from_wire_owned(s))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
             }
         }
     };
 }
 
-wire_enum! {
+/// `const` equality of two lists of names (`==` on slices is not `const`).
+const fn same_names(ours: &[&str], spec: &[&str]) -> bool {
+    if ours.len() != spec.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < ours.len() {
+        if !crate::wire::same(ours[i], spec[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+open_enum! {
     /// A streaming endpoint whose connections the API reports and terminates.
-    StreamEndpoint, "stream endpoint" {
+    ///
+    /// The same list is the `endpoints` filter of `GET /2/connections` and
+    /// the `endpoint_id` of `DELETE /2/connections/{endpoint_id}`; both are
+    /// checked against the spec at compile time.
+    StreamEndpoint, "stream endpoint", spec = xconn_sdk::spec::ENDPOINTS, {
         /// `filtered_stream`: the filtered stream (`/2/tweets/search/stream`).
         FilteredStream = "filtered_stream",
         /// `sample_stream`: the 1% sample stream.
@@ -175,15 +349,20 @@ wire_enum! {
         /// `likes_compliance_stream`: likes compliance events.
         LikesComplianceStream = "likes_compliance_stream",
     }
-    open
     /// An endpoint name this version does not know, kept as sent.
-    Unknown(String)
+    Unknown
 }
-open_from_wire!(StreamEndpoint, Unknown);
+
+const _: () = assert!(
+    same_names(StreamEndpoint::NAMES, xconn_sdk::spec::ENDPOINT_IDS),
+    "`StreamEndpoint` no longer matches `xconn_sdk::spec::ENDPOINT_IDS` (what \
+     DELETE /2/connections/{{endpoint_id}} takes): edit xconn-ext/src/enums.rs; if the spec's \
+     ENDPOINTS and ENDPOINT_IDS now differ, terminating needs a type of its own"
+);
 
 wire_enum! {
     /// Which connections to list.
-    ConnectionStatus, "connection status" {
+    ConnectionStatus, "connection status", spec = xconn_sdk::spec::STATUSES, {
         /// `active`: connections open now (the API's default).
         Active = "active",
         /// `inactive`: connections that ended.
@@ -192,6 +371,15 @@ wire_enum! {
         All = "all",
     }
 }
+
+const _: () = assert!(
+    match xconn_sdk::spec::STATUS_DEFAULT {
+        Some(default) => crate::wire::same(default, "active"),
+        None => false,
+    },
+    "the spec's default `status` is no longer `active`: edit `impl Default for \
+     ConnectionStatus` in xconn-ext/src/enums.rs (and this check)"
+);
 
 impl Default for ConnectionStatus {
     /// The API's default, [`ConnectionStatus::Active`].
@@ -202,7 +390,7 @@ impl Default for ConnectionStatus {
 
 wire_enum! {
     /// A field of a connection record that `connection.fields` can ask for.
-    ConnectionField, "connection field" {
+    ConnectionField, "connection field", spec = xconn_sdk::spec::CONNECTION_FIELDS, {
         /// `client_ip`: the address the client connected from.
         ClientIp = "client_ip",
         /// `connected_at`: when the connection opened.
@@ -218,24 +406,32 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+/// The reasons the spec documents. It types `disconnect_reason` as a free
+/// string and names only `operator_disconnect` (in prose), so there is no
+/// generated list to check against; the sandbox seeds more (see
+/// `sandbox::DISCONNECT_REASONS`), all of which decode as
+/// [`DisconnectReason::Other`].
+const DOCUMENTED_DISCONNECT_REASONS: &[&str] = &["operator_disconnect"];
+
+open_enum! {
     /// Why a connection ended.
     ///
     /// The spec leaves this a free string and documents only
     /// `operator_disconnect`; every other reason is kept verbatim in
     /// [`DisconnectReason::Other`], so nothing the server says is lost.
-    DisconnectReason, "disconnect reason" {
+    DisconnectReason, "disconnect reason", spec = DOCUMENTED_DISCONNECT_REASONS, {
         /// `operator_disconnect`: ended by a terminate call (or by X).
         OperatorDisconnect = "operator_disconnect",
     }
-    open
     /// A reason this version does not model, kept as sent.
-    Other(String)
+    Other
 }
-open_from_wire!(DisconnectReason, Other);
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+    use std::str::FromStr;
+
     use super::*;
 
     #[test]
@@ -251,9 +447,72 @@ mod tests {
     #[test]
     fn unknown_wire_values_are_kept() {
         let e: StreamEndpoint = serde_json::from_str("\"new_stream\"").unwrap();
-        assert_eq!(e, StreamEndpoint::Unknown("new_stream".into()));
+        assert!(matches!(&e, StreamEndpoint::Unknown(raw) if raw.as_str() == "new_stream"));
+        assert_eq!(e, StreamEndpoint::from_wire("new_stream"));
         assert!(!e.is_known());
         assert_eq!(serde_json::to_string(&e).unwrap(), "\"new_stream\"");
         assert!("new_stream".parse::<StreamEndpoint>().is_err());
+    }
+
+    /// serde, `FromStr` and `Display` agree on every value (as
+    /// async-stripe checks its enums).
+    fn serde_and_strings_agree<T>(all: &[T])
+    where
+        T: fmt::Display + FromStr + Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug,
+        T::Err: fmt::Debug,
+    {
+        for value in all {
+            let text = value.to_string();
+            let json = serde_json::to_string(value).unwrap();
+            assert_eq!(json, format!("{text:?}"), "{value:?}");
+            assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), value, "{json}");
+            assert_eq!(&text.parse::<T>().unwrap(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_value_agrees_across_serde_from_str_and_display() {
+        serde_and_strings_agree(StreamEndpoint::ALL);
+        serde_and_strings_agree(DisconnectReason::ALL);
+        serde_and_strings_agree(ConnectionStatus::ALL);
+        serde_and_strings_agree(ConnectionField::ALL);
+    }
+
+    #[test]
+    fn a_known_string_is_always_the_known_variant() {
+        assert_eq!(
+            StreamEndpoint::from_wire("filtered_stream"),
+            StreamEndpoint::FilteredStream
+        );
+        for (value, name) in StreamEndpoint::ALL.iter().zip(StreamEndpoint::NAMES) {
+            for decoded in [
+                StreamEndpoint::from_wire(name),
+                StreamEndpoint::from_wire_owned((*name).to_owned()),
+                serde_json::from_value(serde_json::json!(name)).unwrap(),
+            ] {
+                assert!(decoded.is_known(), "{name}");
+                assert!(std::mem::discriminant(&decoded) == std::mem::discriminant(value));
+            }
+        }
+        let reason: DisconnectReason =
+            serde_json::from_value(serde_json::json!("operator_disconnect")).unwrap();
+        assert!(matches!(reason, DisconnectReason::OperatorDisconnect));
+    }
+
+    #[test]
+    fn open_values_compare_and_hash_by_wire_string() {
+        let set: HashSet<StreamEndpoint> = [
+            StreamEndpoint::from_wire("x_stream"),
+            StreamEndpoint::from_wire("x_stream"),
+            StreamEndpoint::FilteredStream,
+            StreamEndpoint::from_wire("filtered_stream"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(set.len(), 2);
+        assert_ne!(
+            StreamEndpoint::from_wire("x_stream"),
+            StreamEndpoint::from_wire("y_stream")
+        );
     }
 }

@@ -91,7 +91,7 @@
 //! - open [`enums`] for endpoints and disconnect reasons that
 //!   never fail on a value X adds, and closed ones for what you send;
 //! - one [`Error`] with distinct cases, RFC 7807 [`Problem`]s classified
-//!   by [`ProblemKind`] (both problem URI hosts, `about:blank`, X's legacy
+//!   by [`ProblemKind`] (by path, whatever the host; `about:blank`, X's legacy
 //!   shape, HTML from proxies), and [`Error::is_retryable`];
 //! - input checked before anything is sent;
 //! - [pagination](ListConnections::pages) that cannot loop forever;
@@ -107,6 +107,7 @@
 
 mod client;
 mod connection;
+pub mod coverage;
 mod duplicates;
 pub mod enums;
 mod error;
@@ -116,19 +117,21 @@ mod rate_limit;
 mod response;
 mod retry;
 mod terminate;
+mod wire;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
 pub use client::{
-    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, TOKEN_ENV,
-    USER_AGENT,
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
 pub use connection::Connection;
 pub use duplicates::{DuplicatesPlan, EndpointCounts};
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
+    UnknownValue,
 };
 pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
 pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};

@@ -2,12 +2,10 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
-use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
-use xconn_sdk::types as wire;
 
 use crate::client::Client;
 use crate::connection::Connection;
@@ -15,9 +13,10 @@ use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
 use crate::problem::Problem;
 use crate::rate_limit::RateLimit;
+use crate::wire::{self, ListQuery};
 
-/// The largest `max_results` the API accepts.
-pub const MAX_RESULTS_LIMIT: u32 = 100;
+/// The largest `max_results` the API accepts (the spec's maximum).
+pub const MAX_RESULTS_LIMIT: u32 = xconn_sdk::spec::MAX_RESULTS_MAX;
 
 /// One page of connection history.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -41,33 +40,16 @@ impl Page {
     /// earlier call or a test fixture. A body that does not decode is an
     /// [`Error::Decode`] naming the JSON path where it failed.
     pub fn from_slice(body: &[u8]) -> Result<Self, Error> {
-        match serde_json::from_slice::<wire::GetConnectionHistoryResponse>(body) {
-            Ok(wire) => Ok(Self::from_wire(wire, None)),
-            Err(e) => Err(crate::response::decode_body_error::<
-                wire::GetConnectionHistoryResponse,
-            >(200, &Default::default(), body, e)),
+        match serde_json::from_slice::<wire::ListResponse>(body) {
+            Ok(decoded) => Ok(wire::page(decoded, None)),
+            Err(e) => Err(crate::response::decode_body_error::<wire::ListResponse>(
+                200,
+                &Default::default(),
+                body,
+                e,
+            )),
         }
     }
-
-    fn from_wire(body: wire::GetConnectionHistoryResponse, rate_limit: Option<RateLimit>) -> Self {
-        let meta = body.meta.unwrap_or_default();
-        Self {
-            connections: body.data.into_iter().map(Connection::from_sdk).collect(),
-            result_count: meta.result_count.and_then(|n| u64::try_from(n).ok()),
-            // An empty token means "no more", not "ask again with nothing".
-            next_token: meta.next_token.filter(|t| !t.is_empty()),
-            errors: body.errors.into_iter().map(problem_from_wire).collect(),
-            rate_limit,
-        }
-    }
-}
-
-/// One item of a response's partial `errors` (free-form JSON in the
-/// generated types), read with this crate's lenient `Problem`. Any object
-/// is a problem; anything else (a bare string, say) becomes an empty one
-/// rather than failing the page.
-pub(crate) fn problem_from_wire(raw: serde_json::Value) -> Problem {
-    serde_json::from_value(raw).unwrap_or_default()
 }
 
 /// A `GET /2/connections` request; see [`Client::connections`].
@@ -81,15 +63,6 @@ pub struct ListConnections {
     max_results: Option<u32>,
     pagination_token: Option<String>,
     max_pages: Option<usize>,
-}
-
-/// The request after validation, in the generated client's types.
-#[derive(Debug, Clone)]
-struct Query {
-    status: Option<wire::GetConnectionHistoryStatus>,
-    endpoints: Option<Vec<wire::GetConnectionHistoryEndpointsItem>>,
-    fields: Option<Vec<wire::GetConnectionHistoryConnectionFieldsItem>>,
-    max_results: Option<NonZeroU32>,
 }
 
 impl Client {
@@ -126,7 +99,8 @@ impl ListConnections {
         self
     }
 
-    /// Records per page, 1 to 100 (the API's default is 10).
+    /// Records per page, [`xconn_sdk::spec::MAX_RESULTS_MIN`] to
+    /// [`MAX_RESULTS_LIMIT`] (1 to 100 in spec 2.167; the API's default is 10).
     pub fn max_results(mut self, max_results: u32) -> Self {
         self.max_results = Some(max_results);
         self
@@ -145,13 +119,14 @@ impl ListConnections {
         self
     }
 
-    fn validate(&self) -> Result<Query, Error> {
+    fn validate(&self) -> Result<ListQuery, Error> {
+        const MIN: u32 = xconn_sdk::spec::MAX_RESULTS_MIN;
         if let Some(n) = self.max_results
-            && !(1..=MAX_RESULTS_LIMIT).contains(&n)
+            && !(MIN..=MAX_RESULTS_LIMIT).contains(&n)
         {
             return Err(Error::invalid(
                 "max_results",
-                format!("{n} is not between 1 and {MAX_RESULTS_LIMIT}"),
+                format!("{n} is not between {MIN} and {MAX_RESULTS_LIMIT}"),
             ));
         }
         if let Some(token) = &self.pagination_token
@@ -165,24 +140,18 @@ impl ListConnections {
         if self.max_pages == Some(0) {
             return Err(Error::invalid("max_pages", "must be at least 1"));
         }
-        Ok(Query {
-            status: self
-                .status
-                .as_ref()
-                .map(|s| to_wire(s.as_str(), "status"))
-                .transpose()?,
-            endpoints: self
-                .endpoints
-                .as_deref()
-                .map(|list| to_wire_list(list, "endpoints"))
-                .transpose()?,
-            fields: self
-                .fields
-                .as_deref()
-                .map(|list| to_wire_list(list, "connection.fields"))
-                .transpose()?,
-            max_results: self.max_results.and_then(NonZeroU32::new),
-        })
+        if let Some(list) = &self.endpoints {
+            check_list(list, "endpoints")?;
+        }
+        if let Some(list) = &self.fields {
+            check_list(list, "connection.fields")?;
+        }
+        ListQuery::new(
+            self.status.clone(),
+            self.endpoints.as_deref(),
+            self.fields.as_deref(),
+            self.max_results,
+        )
     }
 
     /// Fetch one page.
@@ -206,7 +175,7 @@ impl ListConnections {
         }
         struct State {
             request: ListConnections,
-            query: Option<Query>,
+            query: Option<ListQuery>,
             next: Next,
             seen: SeenTokens,
             fetched: usize,
@@ -342,60 +311,29 @@ impl Stream for Items {
     }
 }
 
-async fn fetch(client: &Client, query: &Query, token: Option<&str>) -> Result<Page, Error> {
+async fn fetch(client: &Client, query: &ListQuery, token: Option<&str>) -> Result<Page, Error> {
     let token = token.map(str::to_owned);
     let success = client
-        .call("GET", "/2/connections", |sdk| {
-            let query = query.clone();
-            let token = token.clone();
-            async move {
-                let mut request = sdk.get_connection_history();
-                if let Some(status) = query.status {
-                    request = request.status(status);
-                }
-                if let Some(endpoints) = query.endpoints {
-                    request = request.endpoints(endpoints);
-                }
-                if let Some(fields) = query.fields {
-                    request = request.connection_fields(fields);
-                }
-                if let Some(max) = query.max_results {
-                    request = request.max_results(max);
-                }
-                if let Some(token) = token {
-                    request = request.pagination_token(token);
-                }
-                request.send().await
-            }
+        .call(&wire::LIST_CONNECTIONS, |sdk| {
+            wire::list_connections(sdk, query.clone(), token.clone())
         })
         .await?;
-    Ok(Page::from_wire(success.body, success.rate_limit))
+    Ok(wire::page(success.body, success.rate_limit))
 }
 
-/// A known value in the generated client's type (via its wire name).
-fn to_wire<T: std::str::FromStr>(name: &str, field: &'static str) -> Result<T, Error> {
-    name.parse()
-        .map_err(|_| Error::invalid(field, format!("`{name}` is not a value the API accepts")))
-}
-
-fn to_wire_list<E, T>(list: &[E], field: &'static str) -> Result<Vec<T>, Error>
-where
-    E: AsRef<str>,
-    T: std::str::FromStr,
-{
+/// A list filter names at least one value and none twice.
+fn check_list<E: AsRef<str>>(list: &[E], field: &'static str) -> Result<(), Error> {
     if list.is_empty() {
         return Err(Error::invalid(field, "must name at least one value"));
     }
     let mut seen = HashSet::new();
-    list.iter()
-        .map(|item| {
-            let name = item.as_ref();
-            if !seen.insert(name) {
-                return Err(Error::invalid(field, format!("`{name}` is listed twice")));
-            }
-            to_wire(name, field)
-        })
-        .collect()
+    for item in list {
+        let name = item.as_ref();
+        if !seen.insert(name) {
+            return Err(Error::invalid(field, format!("`{name}` is listed twice")));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ pub struct Problem {
 
 /// One item of a problem's `errors` array.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// The message.
@@ -154,6 +155,18 @@ impl Problem {
         Some(problem)
     }
 
+    /// Any JSON object as a problem: inside a page's `errors` array every
+    /// object is one, so one not shaped like a problem is kept whole in
+    /// [`Problem::extra`] under `about:blank`.
+    pub(crate) fn from_any_object(map: Map<String, Value>) -> Self {
+        let fallback = map.clone();
+        Self::from_object(map).unwrap_or_else(|| Self {
+            type_uri: ABOUT_BLANK.to_owned(),
+            extra: fallback,
+            ..Self::default()
+        })
+    }
+
     /// Parse a response body; `None` unless it is a JSON object shaped like a
     /// problem.
     pub fn from_slice(body: &[u8]) -> Option<Self> {
@@ -235,25 +248,69 @@ impl Serialize for Problem {
     }
 }
 
+/// The wire shape of [`Problem`] (which serializes by hand), for its schema.
+#[cfg(feature = "schemars")]
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "Problem")]
+#[allow(dead_code, reason = "only its schema is used")]
+struct ProblemSchema {
+    /// A URI naming the kind of problem; `about:blank` when absent.
+    #[schemars(rename = "type")]
+    type_uri: String,
+    /// A short summary of the kind.
+    title: Option<String>,
+    /// What went wrong this time.
+    detail: Option<String>,
+    /// The HTTP status the server meant.
+    status: Option<u16>,
+    /// A URI for this occurrence.
+    instance: Option<String>,
+    /// The request parameter at fault.
+    parameter: Option<String>,
+    /// The offending value.
+    value: Option<String>,
+    /// The kind of resource concerned.
+    resource_type: Option<String>,
+    /// The resource concerned.
+    resource_id: Option<String>,
+    /// The field concerned.
+    field: Option<String>,
+    /// The response section concerned.
+    section: Option<String>,
+    /// Per-parameter messages, or X's legacy `{code, message}` items.
+    errors: Option<Vec<ErrorDetail>>,
+    /// Every other member, as sent.
+    #[schemars(flatten)]
+    extra: Map<String, Value>,
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Problem {
+    fn schema_name() -> String {
+        "Problem".to_owned()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        ProblemSchema::json_schema(generator)
+    }
+}
+
 impl<'de> Deserialize<'de> for Problem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = Map::deserialize(deserializer)?;
-        // Inside a page's `errors` array any object is a problem: keep it.
-        let fallback = map.clone();
-        Ok(Self::from_object(map).unwrap_or_else(|| Self {
-            type_uri: ABOUT_BLANK.to_owned(),
-            extra: fallback,
-            ..Self::default()
-        }))
+        Ok(Self::from_any_object(Map::deserialize(deserializer)?))
     }
 }
 
 /// What kind of problem the server reported.
 ///
-/// X's problem `type` URIs appear under both `https://api.x.com/2/problems/`
-/// (spec 2.167) and `https://api.twitter.com/2/problems/` (spec 2.159 and
-/// many live responses); the same slug is the same kind. `about:blank` has no
-/// kind of its own, so the HTTP status decides.
+/// A problem `type` URI is classified by its path, `/2/problems/<slug>`,
+/// whatever the host: X sends both `https://api.x.com/2/problems/` (spec
+/// 2.167) and `https://api.twitter.com/2/problems/` (spec 2.159 and many
+/// live responses), and may move again. The slugs come from
+/// `xconn_sdk::spec::PROBLEM_SLUGS` (checked at compile time) plus those X
+/// sends that the spec fragment does not list (each with its reason in
+/// this module). `about:blank` has no kind of its own, so the HTTP status
+/// decides.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProblemKind {
@@ -312,12 +369,145 @@ pub enum ProblemKind {
     Other(String),
 }
 
-const PROBLEM_PREFIXES: [&str; 4] = [
-    "https://api.x.com/2/problems/",
-    "https://api.twitter.com/2/problems/",
-    "http://api.x.com/2/problems/",
-    "http://api.twitter.com/2/problems/",
+/// The kinds of the spec's problem slugs, in `xconn_sdk::spec::PROBLEM_SLUGS`'
+/// (sorted) order.
+const SPEC_SLUGS: &[(&str, ProblemKind)] = &[
+    ("disallowed-resource", ProblemKind::DisallowedResource),
+    (
+        "field-hydration-failure",
+        ProblemKind::FieldHydrationFailure,
+    ),
+    ("field-unauthorized", ProblemKind::FieldUnauthorized),
+    ("internal-error", ProblemKind::InternalError),
+    ("invalid-request", ProblemKind::InvalidRequest),
+    (
+        "not-authorized-for-field",
+        ProblemKind::NotAuthorizedForField,
+    ),
+    (
+        "not-authorized-for-resource",
+        ProblemKind::NotAuthorizedForResource,
+    ),
+    ("resource-not-found", ProblemKind::ResourceNotFound),
+    ("resource-unavailable", ProblemKind::ResourceUnavailable),
 ];
+
+const _: () = {
+    let spec = xconn_sdk::spec::PROBLEM_SLUGS;
+    assert!(
+        SPEC_SLUGS.len() == spec.len(),
+        "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
+         xconn-ext/src/problem.rs; a slug the spec dropped but X still sends moves to \
+         UNDOCUMENTED_SLUGS with its reason"
+    );
+    let mut i = 0;
+    while i < spec.len() {
+        assert!(
+            crate::wire::same(SPEC_SLUGS[i].0, spec[i]),
+            "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
+             xconn-ext/src/problem.rs, in the spec's sorted order"
+        );
+        i += 1;
+    }
+};
+
+/// Problem slugs X sends that the connections fragment of the spec does not
+/// list: `(slug, kind, why it is known)`. The one place for them.
+const UNDOCUMENTED_SLUGS: &[(&str, ProblemKind, &str)] = &[
+    (
+        "usage-capped",
+        ProblemKind::UsageCapped,
+        "X's 429 when the monthly usage cap is spent (X's full spec; observed on these endpoints)",
+    ),
+    (
+        "client-forbidden",
+        ProblemKind::ClientForbidden,
+        "X's 403 for an app not enrolled for the product (X's full spec; observed on these endpoints)",
+    ),
+    (
+        "unsupported-authentication",
+        ProblemKind::UnsupportedAuthentication,
+        "X's full spec: the wrong kind of token for an endpoint",
+    ),
+    (
+        "client-disconnected",
+        ProblemKind::ClientDisconnected,
+        "X's full spec: streaming endpoints, whose connections these are",
+    ),
+    (
+        "operational-disconnect",
+        ProblemKind::OperationalDisconnect,
+        "X's full spec: streaming endpoints, whose connections these are",
+    ),
+    (
+        "streaming-connection",
+        ProblemKind::StreamingConnection,
+        "X's full spec: streaming endpoints (too many connections)",
+    ),
+    (
+        "conflict",
+        ProblemKind::Conflict,
+        "X's full spec: other operations",
+    ),
+    (
+        "duplicate-rules",
+        ProblemKind::DuplicateRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "invalid-rules",
+        ProblemKind::InvalidRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "noncompliant-rules",
+        ProblemKind::NoncompliantRules,
+        "X's full spec: filtered-stream rules",
+    ),
+    (
+        "rule-cap",
+        ProblemKind::RuleCap,
+        "X's full spec: filtered-stream rules",
+    ),
+];
+
+/// The `<slug>` of a problem type URI whose path is `/2/problems/<slug>`,
+/// whatever the scheme and host (a relative reference counts too).
+fn slug_of(type_uri: &str) -> Option<&str> {
+    let path = match type_uri.split_once("://") {
+        Some((_, rest)) => &rest[rest.find('/')?..],
+        None if type_uri.starts_with('/') => type_uri,
+        None => return None,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let slug = path
+        .strip_prefix(xconn_sdk::spec::PROBLEM_PATH_PREFIX)?
+        .trim_end_matches('/');
+    (!slug.is_empty() && !slug.contains('/')).then_some(slug)
+}
+
+/// The spec's type URI for `slug` (with whatever host the spec uses); a
+/// compile error in a `const` when the spec has no such problem type.
+#[cfg(any(test, feature = "sandbox"))]
+pub(crate) const fn spec_type_uri(slug: &str) -> &'static str {
+    let types = xconn_sdk::spec::PROBLEM_TYPES;
+    let mut i = 0;
+    while i < types.len() {
+        let uri = types[i].as_bytes();
+        let tail = slug.as_bytes();
+        if uri.len() > tail.len() && uri[uri.len() - tail.len() - 1] == b'/' {
+            let mut k = 0;
+            while k < tail.len() && uri[uri.len() - tail.len() + k] == tail[k] {
+                k += 1;
+            }
+            if k == tail.len() {
+                return types[i];
+            }
+        }
+        i += 1;
+    }
+    panic!("a problem type the sandbox sends is not in xconn_sdk::spec::PROBLEM_TYPES")
+}
 
 impl ProblemKind {
     /// Classify a problem `type` URI; `status` decides for `about:blank`.
@@ -332,33 +522,19 @@ impl ProblemKind {
                 _ => Self::Other(ABOUT_BLANK.to_owned()),
             };
         }
-        let slug = PROBLEM_PREFIXES
-            .iter()
-            .find_map(|p| type_uri.strip_prefix(p))
-            .map(|s| s.trim_end_matches('/'));
-        match slug {
-            Some("invalid-request") => Self::InvalidRequest,
-            Some("resource-not-found") => Self::ResourceNotFound,
-            Some("not-authorized-for-resource") => Self::NotAuthorizedForResource,
-            Some("not-authorized-for-field") => Self::NotAuthorizedForField,
-            Some("field-unauthorized") => Self::FieldUnauthorized,
-            Some("field-hydration-failure") => Self::FieldHydrationFailure,
-            Some("resource-unavailable") => Self::ResourceUnavailable,
-            Some("disallowed-resource") => Self::DisallowedResource,
-            Some("internal-error") => Self::InternalError,
-            Some("client-forbidden") => Self::ClientForbidden,
-            Some("usage-capped") => Self::UsageCapped,
-            Some("unsupported-authentication") => Self::UnsupportedAuthentication,
-            Some("client-disconnected") => Self::ClientDisconnected,
-            Some("operational-disconnect") => Self::OperationalDisconnect,
-            Some("streaming-connection") => Self::StreamingConnection,
-            Some("conflict") => Self::Conflict,
-            Some("duplicate-rules") => Self::DuplicateRules,
-            Some("invalid-rules") => Self::InvalidRules,
-            Some("noncompliant-rules") => Self::NoncompliantRules,
-            Some("rule-cap") => Self::RuleCap,
-            _ => Self::Other(type_uri.to_owned()),
-        }
+        let known = slug_of(type_uri).and_then(|slug| {
+            SPEC_SLUGS
+                .iter()
+                .map(|(known, kind)| (known, kind))
+                .chain(
+                    UNDOCUMENTED_SLUGS
+                        .iter()
+                        .map(|(known, kind, _)| (known, kind)),
+                )
+                .find(|(known, _)| **known == slug)
+                .map(|(_, kind)| kind.clone())
+        });
+        known.unwrap_or_else(|| Self::Other(type_uri.to_owned()))
     }
 
     /// Whether the same request may succeed later without any change.
@@ -392,6 +568,89 @@ mod tests {
                 ProblemKind::UsageCapped
             );
         }
+    }
+
+    #[test]
+    fn the_path_decides_whatever_the_host() {
+        for uri in [
+            "https://api.x.com/2/problems/invalid-request",
+            "https://problems.example.net/2/problems/invalid-request",
+            "http://api.twitter.com:8443/2/problems/invalid-request/",
+            "/2/problems/invalid-request",
+        ] {
+            assert_eq!(
+                ProblemKind::classify(uri, Some(400)),
+                ProblemKind::InvalidRequest,
+                "{uri}"
+            );
+        }
+        for uri in [
+            "https://api.x.com/3/problems/invalid-request",
+            "https://api.x.com/2/problems/",
+            "https://api.x.com/2/problems/a/b",
+            "invalid-request",
+            "https://api.x.com/2/problems/not-a-kind",
+        ] {
+            assert_eq!(
+                ProblemKind::classify(uri, Some(400)),
+                ProblemKind::Other(uri.to_owned()),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_spec_and_undocumented_slug_has_its_kind() {
+        for (slug, kind) in SPEC_SLUGS
+            .iter()
+            .map(|(s, k)| (s, k))
+            .chain(UNDOCUMENTED_SLUGS.iter().map(|(s, k, _)| (s, k)))
+        {
+            let uri = format!("https://elsewhere.example/2/problems/{slug}");
+            assert_eq!(&ProblemKind::classify(&uri, None), kind, "{slug}");
+        }
+        // No slug is in both tables.
+        for (slug, _, _) in UNDOCUMENTED_SLUGS {
+            assert!(!xconn_sdk::spec::PROBLEM_SLUGS.contains(slug), "{slug}");
+        }
+        assert_eq!(
+            spec_type_uri("invalid-request"),
+            "https://api.x.com/2/problems/invalid-request"
+        );
+    }
+
+    /// The schemas of a terminate report and its problems use wire names.
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn schemas_use_the_wire_names() {
+        let report = serde_json::to_value(schemars::schema_for!(crate::TerminateReport)).unwrap();
+        let problem = &report["definitions"]["Problem"];
+        assert_eq!(
+            problem["properties"]["type"]["type"], "string",
+            "{report:#}"
+        );
+        assert!(
+            problem["properties"].get("type_uri").is_none(),
+            "{report:#}"
+        );
+        assert_eq!(
+            report["definitions"]["TerminateResult"]["required"],
+            serde_json::json!(["success", "uuid"]),
+            "{report:#}"
+        );
+        // Closed enums: exactly the wire names (one documented `oneOf` arm each).
+        let status = serde_json::to_value(schemars::schema_for!(crate::ConnectionStatus)).unwrap();
+        let names: Vec<&Value> = status["oneOf"]
+            .as_array()
+            .expect("oneOf")
+            .iter()
+            .flat_map(|arm| arm["enum"].as_array().expect("enum"))
+            .collect();
+        assert_eq!(names, crate::ConnectionStatus::NAMES, "{status:#}");
+        // Open enums are any string.
+        let endpoint = serde_json::to_value(schemars::schema_for!(crate::StreamEndpoint)).unwrap();
+        assert_eq!(endpoint["type"], "string");
+        assert!(endpoint.get("enum").is_none());
     }
 
     #[test]

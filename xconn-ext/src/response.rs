@@ -9,17 +9,16 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
-use xconn_sdk::{ByteStream, ResponseValue};
+use xconn_sdk::ByteStream;
 
 use crate::error::{ApiError, DecodeError, Error, RateLimited, excerpt};
 use crate::problem::{Problem, ProblemKind};
 use crate::rate_limit::{RateLimit, retry_after};
+use crate::wire::SdkResult;
 
 /// The most of an error body read; enough for any problem document, and a
 /// bound on memory whatever a proxy sends.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
-
-type SdkResult<T> = Result<ResponseValue<T>, xconn_sdk::Error<ByteStream>>;
 
 /// A decoded success: the body and the rate-limit headers, read once
 /// (the span and the page both want them; the header map itself is not
@@ -29,24 +28,20 @@ pub(crate) struct Success<T> {
     pub rate_limit: Option<RateLimit>,
 }
 
-/// Map the generated client's result of one attempt.
-pub(crate) async fn finish<T: DeserializeOwned>(
-    result: SdkResult<T>,
-    recorder: &xconn_sdk::ResponseHeadRecorder,
-) -> Result<Success<T>, Error> {
+/// Map the generated client's result of one attempt. Call it inside the
+/// attempt's [`xconn_sdk::capture_exchange`] scope: a body that does not
+/// decode is reported with the headers captured there.
+pub(crate) async fn finish<T: DeserializeOwned>(result: SdkResult<T>) -> Result<Success<T>, Error> {
     match result {
         Ok(value) => Ok(Success {
             rate_limit: RateLimit::from_headers(value.headers()),
             body: value.into_inner(),
         }),
-        Err(err) => Err(map_error::<T>(err, recorder).await),
+        Err(err) => Err(map_error::<T>(err).await),
     }
 }
 
-async fn map_error<T: DeserializeOwned>(
-    err: xconn_sdk::Error<ByteStream>,
-    recorder: &xconn_sdk::ResponseHeadRecorder,
-) -> Error {
+async fn map_error<T: DeserializeOwned>(err: xconn_sdk::Error<ByteStream>) -> Error {
     use xconn_sdk::Error as E;
     match err {
         E::ErrorResponse(value) => {
@@ -80,9 +75,10 @@ async fn map_error<T: DeserializeOwned>(
             }
         }
         E::InvalidResponsePayload(body, source) => {
-            // Only a `200` is decoded by the generated client; the recorder
-            // has its headers (the generated error keeps only the bytes).
-            let headers = recorder.last().map(|head| head.headers).unwrap_or_default();
+            // Only a `200` is decoded by the generated client; the capture
+            // scope has its headers (the generated error keeps only the
+            // bytes). Outside a scope there are none to report.
+            let headers = xconn_sdk::current_response_headers().unwrap_or_default();
             decode_body_error::<T>(200, &headers, &body, source)
         }
         E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {

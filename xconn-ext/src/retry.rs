@@ -85,11 +85,12 @@ impl RetryPolicy {
 
     /// The wait before attempt `attempt + 1` after `error`, or `None` to
     /// give up and return the error.
-    pub(crate) fn delay(&self, attempt: u32, error: &Error, is_delete: bool) -> Option<Duration> {
+    /// `idempotent` is the operation's own property: a termination is not.
+    pub(crate) fn delay(&self, attempt: u32, error: &Error, idempotent: bool) -> Option<Duration> {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return None;
         }
-        if is_delete && !self.retry_deletes {
+        if !idempotent && !self.retry_deletes {
             return None;
         }
         match error.retry_after() {
@@ -150,20 +151,22 @@ mod tests {
             .with_max_attempts(10)
             .with_backoff(Duration::from_millis(100), Duration::from_secs(1));
         for attempt in 1..10 {
-            let d = p.delay(attempt, &server_error(), false).unwrap();
+            let d = p.delay(attempt, &server_error(), true).unwrap();
             let cap = Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_secs(1));
             assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d:?}");
         }
-        assert_eq!(p.delay(10, &server_error(), false), None);
+        assert_eq!(p.delay(10, &server_error(), true), None);
     }
 
     #[test]
     fn deletes_only_when_opted_in() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, &server_error(), true), None);
+        // A termination is not idempotent.
+        let idempotent = crate::wire::TERMINATE_BY_UUIDS.idempotent;
+        assert_eq!(p.delay(1, &server_error(), idempotent), None);
         assert!(
             p.with_retry_deletes(true)
-                .delay(1, &server_error(), true)
+                .delay(1, &server_error(), idempotent)
                 .is_some()
         );
     }

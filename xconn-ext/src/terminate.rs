@@ -7,15 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::enums::StreamEndpoint;
 use crate::error::{Error, TerminateError};
-use crate::pagination::problem_from_wire;
 use crate::problem::Problem;
+use crate::wire;
 
-/// The most UUIDs one `DELETE /2/connections` takes (from the spec); more
-/// are sent in several requests.
+/// The most UUIDs one `DELETE /2/connections` takes (the spec's
+/// `maxItems`); more are sent in several requests.
 pub const MAX_UUIDS_PER_REQUEST: usize = xconn_sdk::spec::MAX_UUIDS_PER_REQUEST;
 
 /// What a termination did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateReport {
     /// Connections ended.
@@ -30,6 +31,7 @@ pub struct TerminateReport {
 
 /// The outcome for one connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateResult {
     /// The connection's UUID.
@@ -37,7 +39,7 @@ pub struct TerminateResult {
     /// Whether it was ended.
     pub success: bool,
     /// Why not, when it was not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 
@@ -59,38 +61,6 @@ impl TerminateReport {
         self.results.extend(other.results);
         self.errors.extend(other.errors);
     }
-
-    /// The three terminate responses share one shape under three generated
-    /// names; read it through JSON so no generated name is needed here.
-    fn from_wire<T: Serialize>(body: T) -> Self {
-        #[derive(Deserialize, Default)]
-        struct Wire {
-            #[serde(default)]
-            data: Option<WireData>,
-            #[serde(default)]
-            errors: Vec<serde_json::Value>,
-        }
-        #[derive(Deserialize, Default)]
-        struct WireData {
-            #[serde(default)]
-            successful_kills: i64,
-            #[serde(default)]
-            failed_kills: i64,
-            #[serde(default)]
-            results: Vec<TerminateResult>,
-        }
-        let wire: Wire = serde_json::to_value(body)
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
-        let data = wire.data.unwrap_or_default();
-        Self {
-            successful: u64::try_from(data.successful_kills).unwrap_or(0),
-            failed: u64::try_from(data.failed_kills).unwrap_or(0),
-            results: data.results,
-            errors: wire.errors.into_iter().map(problem_from_wire).collect(),
-        }
-    }
 }
 
 impl Client {
@@ -98,12 +68,8 @@ impl Client {
     ///
     /// Not retried unless the [`crate::RetryPolicy`] opts in for deletes.
     pub async fn terminate_all(&self) -> Result<TerminateReport, Error> {
-        let success = self
-            .call("DELETE", "/2/connections/all", |sdk| async move {
-                sdk.delete_all_connections().send().await
-            })
-            .await?;
-        Ok(TerminateReport::from_wire(success.body))
+        let success = self.call(&wire::TERMINATE_ALL, wire::terminate_all).await?;
+        TerminateReport::try_from(success.body)
     }
 
     /// End the app's connections to one endpoint
@@ -112,22 +78,13 @@ impl Client {
         &self,
         endpoint: StreamEndpoint,
     ) -> Result<TerminateReport, Error> {
-        let id: xconn_sdk::types::DeleteConnectionsByEndpointEndpointId =
-            endpoint.as_str().parse().map_err(|_| {
-                Error::invalid(
-                    "endpoint",
-                    format!("`{endpoint}` is not an endpoint the API accepts"),
-                )
-            })?;
+        let id = wire::EndpointId::new(&endpoint)?;
         let success = self
-            .call("DELETE", "/2/connections/{endpoint_id}", |sdk| async move {
-                sdk.delete_connections_by_endpoint()
-                    .endpoint_id(id)
-                    .send()
-                    .await
+            .call(&wire::TERMINATE_ENDPOINT, |sdk| {
+                wire::terminate_endpoint(sdk, id)
             })
             .await?;
-        Ok(TerminateReport::from_wire(success.body))
+        TerminateReport::try_from(success.body)
     }
 
     /// End connections by UUID (`DELETE /2/connections`).
@@ -168,18 +125,13 @@ impl Client {
         let mut report = TerminateReport::default();
         for (index, batch) in unique.chunks(MAX_UUIDS_PER_REQUEST).enumerate() {
             let outcome = self
-                .call("DELETE", "/2/connections", |sdk| {
-                    let uuids = batch.to_vec();
-                    async move {
-                        sdk.delete_connections_by_uuids()
-                            .body_map(|body| body.uuids(uuids))
-                            .send()
-                            .await
-                    }
+                .call(&wire::TERMINATE_BY_UUIDS, |sdk| {
+                    wire::terminate_by_uuids(sdk, batch.to_vec())
                 })
-                .await;
+                .await
+                .and_then(|success| TerminateReport::try_from(success.body));
             match outcome {
-                Ok(success) => report.merge(TerminateReport::from_wire(success.body)),
+                Ok(batch_report) => report.merge(batch_report),
                 // Nothing took effect: the error alone says it all.
                 Err(source) if index == 0 => return Err(source),
                 Err(source) => {

@@ -1903,4 +1903,23 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let man = run_ok(xconn().arg("man")).stdout;
     assert!(man.starts_with(".ie") || man.contains(".TH xconn"), "{man}");
     assert!(man.contains("terminate"));
+
+/// The `list` help takes its facts from the spec and the typed enums: the
+/// `--max-results` range and the `--status` values.
+#[test]
+fn list_help_states_the_spec_facts() {
+    let output = xconn().args(["list", "--help"]).output().expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    let range = format!(
+        "Records per page ({}-{})",
+        xconn_sdk::spec::MAX_RESULTS_MIN,
+        xconn_sdk::spec::MAX_RESULTS_MAX
+    );
+    assert!(help.contains(&range), "{help}");
+    let values = format!(
+        "[possible values: {}]",
+        xconn_ext::ConnectionStatus::NAMES.join(", ")
+    );
+    assert!(help.contains(&values), "{help}");
 }

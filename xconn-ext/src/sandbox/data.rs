@@ -6,25 +6,16 @@ use chrono::{DateTime, SecondsFormat};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// The wire names of the streaming endpoints, in the order the OpenAPI fragment lists them.
-pub const ENDPOINTS: [&str; 14] = [
-    "filtered_stream",
-    "sample_stream",
-    "sample10_stream",
-    "firehose_stream",
-    "tweets_compliance_stream",
-    "users_compliance_stream",
-    "tweet_label_stream",
-    "firehose_stream_lang_en",
-    "firehose_stream_lang_ja",
-    "firehose_stream_lang_ko",
-    "firehose_stream_lang_pt",
-    "likes_firehose_stream",
-    "likes_sample10_stream",
-    "likes_compliance_stream",
-];
+use crate::enums::{ConnectionField, DisconnectReason, StreamEndpoint};
+use crate::wire::same;
 
-/// The disconnect reasons the seeded inactive connections carry.
+/// The wire names of the streaming endpoints, in the order the OpenAPI fragment lists them
+/// ([`StreamEndpoint::NAMES`], which is checked against `xconn_sdk::spec::ENDPOINTS`).
+pub const ENDPOINTS: &[&str] = StreamEndpoint::NAMES;
+
+/// The disconnect reasons the seeded inactive connections carry: every reason
+/// [`DisconnectReason`] knows, then reasons X sends that the spec does not document (they
+/// decode as [`DisconnectReason::Other`], which is what the sandbox should exercise).
 ///
 /// Connections ended through the sandbox's own DELETE operations get `operator_disconnect`.
 pub const DISCONNECT_REASONS: [&str; 8] = [
@@ -38,15 +29,12 @@ pub const DISCONNECT_REASONS: [&str; 8] = [
     "invalid_request",
 ];
 
-/// The `connection.fields` values the API knows.
-pub const CONNECTION_FIELDS: [&str; 6] = [
-    "client_ip",
-    "connected_at",
-    "disconnect_reason",
-    "disconnected_at",
-    "endpoint_name",
-    "id",
-];
+/// The reason a connection ended through the sandbox's DELETE operations carries.
+pub(crate) const TERMINATED_REASON: &str = "operator_disconnect";
+
+/// The `connection.fields` values the API knows ([`ConnectionField::NAMES`], which is
+/// checked against `xconn_sdk::spec::CONNECTION_FIELDS`).
+pub const CONNECTION_FIELDS: &[&str] = ConnectionField::NAMES;
 
 /// The fields a connection shows when the request has no `connection.fields`.
 ///
@@ -58,6 +46,34 @@ pub const DEFAULT_CONNECTION_FIELDS: [&str; 5] = [
     "disconnect_reason",
     "disconnected_at",
 ];
+
+// The seeded reasons start with every known one, and the default fields are real fields.
+const _: () = {
+    let mut i = 0;
+    while i < DisconnectReason::NAMES.len() {
+        assert!(
+            same(DISCONNECT_REASONS[i], DisconnectReason::NAMES[i]),
+            "DISCONNECT_REASONS must start with DisconnectReason::NAMES: edit \
+             xconn-ext/src/sandbox/data.rs"
+        );
+        i += 1;
+    }
+    let mut f = 0;
+    while f < DEFAULT_CONNECTION_FIELDS.len() {
+        let mut found = false;
+        let mut k = 0;
+        while k < CONNECTION_FIELDS.len() {
+            found |= same(DEFAULT_CONNECTION_FIELDS[f], CONNECTION_FIELDS[k]);
+            k += 1;
+        }
+        assert!(
+            found,
+            "a DEFAULT_CONNECTION_FIELDS entry is no longer a connection field: edit \
+             xconn-ext/src/sandbox/data.rs"
+        );
+        f += 1;
+    }
+};
 
 /// The sandbox's fixed "now" before any request: 2025-06-01T00:00:00Z, in unix seconds.
 pub const SANDBOX_EPOCH: i64 = 1_748_736_000;
@@ -89,14 +105,16 @@ impl Connection {
     pub(crate) fn project(&self, fields: &[&str]) -> serde_json::Map<String, serde_json::Value> {
         let mut obj = serde_json::Map::new();
         for &field in fields {
-            let value = match field {
-                "id" => Some(self.id.clone()),
-                "endpoint_name" => Some(self.endpoint_name().to_owned()),
-                "client_ip" => Some(self.client_ip.clone()),
-                "connected_at" => Some(rfc3339(self.connected_at)),
-                "disconnected_at" => self.disconnected_at.map(rfc3339),
-                "disconnect_reason" => self.disconnect_reason.map(str::to_owned),
-                _ => None,
+            // Exhaustive over the typed fields: a field the spec adds fails
+            // the build here until the sandbox serves it.
+            let value = match field.parse::<ConnectionField>() {
+                Ok(ConnectionField::Id) => Some(self.id.clone()),
+                Ok(ConnectionField::EndpointName) => Some(self.endpoint_name().to_owned()),
+                Ok(ConnectionField::ClientIp) => Some(self.client_ip.clone()),
+                Ok(ConnectionField::ConnectedAt) => Some(rfc3339(self.connected_at)),
+                Ok(ConnectionField::DisconnectedAt) => self.disconnected_at.map(rfc3339),
+                Ok(ConnectionField::DisconnectReason) => self.disconnect_reason.map(str::to_owned),
+                Err(_) => None,
             };
             if let Some(value) = value {
                 obj.insert(field.to_owned(), serde_json::Value::String(value));
@@ -251,6 +269,28 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].connected_at >= w[1].connected_at)
         );
+    }
+
+    #[test]
+    fn terminated_connections_carry_the_typed_reason() {
+        assert_eq!(
+            DisconnectReason::from_wire(TERMINATED_REASON),
+            DisconnectReason::OperatorDisconnect
+        );
+        assert!(DISCONNECT_REASONS.contains(&TERMINATED_REASON));
+    }
+
+    #[test]
+    fn projection_serves_every_typed_field() {
+        let c = generate(28, 1, SANDBOX_EPOCH)
+            .into_iter()
+            .find(|c| !c.is_active())
+            .unwrap();
+        let obj = c.project(CONNECTION_FIELDS);
+        let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        let mut expected = CONNECTION_FIELDS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
     }
 
     #[test]

@@ -20,7 +20,9 @@
 //!
 //! * `GET /2/connections`: `status` (`active` by default, `inactive`, `all`), `endpoints`
 //!   (comma-separated endpoint names), `connection.fields` (comma-separated), `max_results`
-//!   (1..=100, default 10) and `pagination_token`. Without `connection.fields` a connection
+//!   (`xconn_sdk::spec::MAX_RESULTS_MIN..=MAX_RESULTS_MAX`, default `MAX_RESULTS_DEFAULT`:
+//!   1..=100 and 10 in spec 2.167) and `pagination_token`. Every list and bound comes from
+//!   the typed enums and `xconn_sdk::spec`, so the sandbox follows a regenerated spec. Without `connection.fields` a connection
 //!   shows [`DEFAULT_CONNECTION_FIELDS`] (the fields of the documented example: everything but
 //!   `id`); with it, exactly the asked fields. A field without a value (`disconnected_at` and
 //!   `disconnect_reason` of an active connection) is omitted, never `null`. Connections are
@@ -29,7 +31,8 @@
 //!   seed); `max_results` and `connection.fields` may change between pages. Pages are keyed
 //!   on position, so terminating connections while paging never duplicates an item. Unknown
 //!   and repeated query parameters are refused, like the real API does.
-//! * `DELETE /2/connections` with `{"uuids": [...]}` (1 to 100 strings): terminates the
+//! * `DELETE /2/connections` with `{"uuids": [...]}` (1 to
+//!   `xconn_sdk::spec::MAX_UUIDS_PER_REQUEST` strings): terminates the
 //!   listed active connections. Unknown or already inactive ids are counted in `failed_kills`
 //!   with an `error_message`.
 //! * `DELETE /2/connections/all` and `DELETE /2/connections/{endpoint_name}`: terminate every

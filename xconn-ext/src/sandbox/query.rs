@@ -2,16 +2,25 @@
 
 use serde_json::{Map, Value, json};
 
-use super::data::{CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, ENDPOINTS};
+use xconn_sdk::spec;
 
-/// The query parameters `GET /2/connections` accepts.
-const KNOWN_PARAMS: [&str; 5] = [
-    "status",
-    "endpoints",
-    "max_results",
-    "pagination_token",
-    "connection.fields",
-];
+use super::data::{CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, ENDPOINTS};
+use crate::enums::ConnectionStatus;
+
+/// The query parameters `GET /2/connections` accepts (the spec's).
+const KNOWN_PARAMS: &[&str] = crate::wire::LIST_CONNECTIONS_SPEC.query_params;
+
+/// The page size without `max_results`.
+const MAX_RESULTS_DEFAULT: usize = match spec::MAX_RESULTS_DEFAULT {
+    Some(n) => n as usize,
+    None => spec::MAX_RESULTS_MAX as usize,
+};
+
+const _: () = assert!(
+    ENDPOINTS.len() <= u16::BITS as usize,
+    "more endpoints than the sandbox's endpoint bitmask holds: widen `ListQuery::endpoints` \
+     in xconn-ext/src/sandbox/query.rs"
+);
 
 /// One entry of an invalid-request problem's `errors` array.
 #[derive(Debug, Clone)]
@@ -45,6 +54,17 @@ pub(crate) enum StatusFilter {
     Active,
     Inactive,
     All,
+}
+
+impl From<ConnectionStatus> for StatusFilter {
+    fn from(status: ConnectionStatus) -> Self {
+        // Exhaustive inside this crate: a new status fails the build here.
+        match status {
+            ConnectionStatus::Active => Self::Active,
+            ConnectionStatus::Inactive => Self::Inactive,
+            ConnectionStatus::All => Self::All,
+        }
+    }
 }
 
 /// A validated `GET /2/connections` request.
@@ -195,23 +215,22 @@ pub(crate) fn parse_list_query(raw: Option<&str>, seed: u64) -> Result<ListQuery
         }
     };
 
-    let status = match get("status") {
-        None | Some("active") => StatusFilter::Active,
-        Some("inactive") => StatusFilter::Inactive,
-        Some("all") => StatusFilter::All,
-        Some(other) => {
-            errors.push(one_of("status", other, &["active", "inactive", "all"]));
-            StatusFilter::Active
+    let status = match get("status").map(str::parse::<ConnectionStatus>) {
+        None => StatusFilter::from(ConnectionStatus::default()),
+        Some(Ok(status)) => StatusFilter::from(status),
+        Some(Err(e)) => {
+            errors.push(one_of("status", e.value(), ConnectionStatus::NAMES));
+            StatusFilter::from(ConnectionStatus::default())
         }
     };
 
-    let mut endpoints: u16 = (1 << ENDPOINTS.len()) - 1;
+    let mut endpoints: u16 = u16::MAX >> (u16::BITS as usize - ENDPOINTS.len());
     if let Some(list) = get("endpoints") {
         endpoints = 0;
         for item in list.split(',') {
             match ENDPOINTS.iter().position(|e| *e == item) {
                 Some(i) => endpoints |= 1 << i,
-                None => errors.push(one_of("endpoints", item, &ENDPOINTS)),
+                None => errors.push(one_of("endpoints", item, ENDPOINTS)),
             }
         }
     }
@@ -223,12 +242,12 @@ pub(crate) fn parse_list_query(raw: Option<&str>, seed: u64) -> Result<ListQuery
             match CONNECTION_FIELDS.iter().find(|f| **f == item) {
                 Some(f) if fields.contains(f) => {}
                 Some(f) => fields.push(f),
-                None => errors.push(one_of("connection.fields", item, &CONNECTION_FIELDS)),
+                None => errors.push(one_of("connection.fields", item, CONNECTION_FIELDS)),
             }
         }
     }
 
-    let mut max_results = 10;
+    let mut max_results = MAX_RESULTS_DEFAULT;
     if let Some(v) = get("max_results") {
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
             errors.push(ParamError::new(
@@ -237,13 +256,15 @@ pub(crate) fn parse_list_query(raw: Option<&str>, seed: u64) -> Result<ListQuery
                 format!("The `max_results` query parameter value [{v}] is not a valid integer"),
             ));
         } else {
-            match v.parse::<usize>().ok().filter(|n| (1..=100).contains(n)) {
-                Some(n) => max_results = n,
+            let (min, max) = (spec::MAX_RESULTS_MIN, spec::MAX_RESULTS_MAX);
+            match v.parse::<u32>().ok().filter(|n| (min..=max).contains(n)) {
+                Some(n) => max_results = n as usize,
                 None => errors.push(ParamError::new(
                     "max_results",
                     vec![v.to_owned()],
                     format!(
-                        "The `max_results` query parameter value [{v}] is not between 1 and 100"
+                        "The `max_results` query parameter value [{v}] is not between {min} and \
+                         {max}"
                     ),
                 )),
             }

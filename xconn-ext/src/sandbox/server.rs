@@ -18,7 +18,9 @@ use super::query::{self, ListQuery, ParamError, StatusFilter};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 const JSON: &str = "application/json; charset=utf-8";
-const INVALID_REQUEST: &str = "https://api.x.com/2/problems/invalid-request";
+/// The spec's `invalid-request` type URI.
+const INVALID_REQUEST: &str = crate::problem::spec_type_uri("invalid-request");
+/// Not in the spec fragment; this is the URI X really sends (host included).
 const USAGE_CAPPED: &str = "https://api.twitter.com/2/problems/usage-capped";
 /// The largest request body read; bigger ones are refused.
 const BODY_LIMIT: usize = 1 << 20;
@@ -379,7 +381,7 @@ fn kill_response(results: Vec<Value>) -> Response {
 
 fn terminate(connection: &mut Connection, now: i64) {
     connection.disconnected_at = Some(now);
-    connection.disconnect_reason = Some("operator_disconnect");
+    connection.disconnect_reason = Some(data::TERMINATED_REASON);
 }
 
 fn terminate_where(shared: &Shared, select: impl Fn(&Connection) -> bool) -> Response {
@@ -435,13 +437,15 @@ fn parse_uuids(body: &Bytes) -> Result<Vec<String>, ParamError> {
             format!("The `uuids` request body property item [{i}] is not a string"),
         ));
     }
-    if !(1..=100).contains(&items.len()) {
+    const MAX: usize = xconn_sdk::spec::MAX_UUIDS_PER_REQUEST;
+    if !(1..=MAX).contains(&items.len()) {
         let len = items.len();
         return Err(ParamError::new(
             "uuids",
             shown,
             format!(
-                "The `uuids` request body property has {len} items; it must have between 1 and 100"
+                "The `uuids` request body property has {len} items; it must have between 1 and \
+                 {MAX}"
             ),
         ));
     }

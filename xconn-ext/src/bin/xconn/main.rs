@@ -157,8 +157,8 @@ struct EndpointsArgs {
 #[derive(Args)]
 struct Filter {
     /// Which connections.
-    #[arg(long, value_enum)]
-    status: Option<StatusArg>,
+    #[arg(long, value_parser = status_parser())]
+    status: Option<ConnectionStatus>,
     /// Only this endpoint (repeatable).
     #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
     endpoints: Vec<StreamEndpoint>,
@@ -171,8 +171,11 @@ struct ListArgs {
     /// Fields to ask for, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "a,b,..", value_parser = parse_field)]
     fields: Vec<ConnectionField>,
-    /// Records per page (1-100).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = format!(
+        "Records per page ({}-{})",
+        xconn_sdk::spec::MAX_RESULTS_MIN,
+        xconn_sdk::spec::MAX_RESULTS_MAX
+    ))]
     max_results: Option<u32>,
     /// Stop after this many connections (at least 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -229,21 +232,12 @@ struct TerminateArgs {
     format: SummaryFormat,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum StatusArg {
-    Active,
-    Inactive,
-    All,
-}
-
-impl From<StatusArg> for ConnectionStatus {
-    fn from(s: StatusArg) -> Self {
-        match s {
-            StatusArg::Active => ConnectionStatus::Active,
-            StatusArg::Inactive => ConnectionStatus::Inactive,
-            StatusArg::All => ConnectionStatus::All,
-        }
-    }
+/// `--status`: the values of [`ConnectionStatus`], listed in help and
+/// completions from `ConnectionStatus::NAMES`.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = ConnectionStatus> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ConnectionStatus::NAMES)
+        .try_map(|s| s.parse::<ConnectionStatus>())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -397,8 +391,8 @@ async fn run(cli: Cli) -> ExitCode {
 
 fn request(client: &Client, filter: &Filter) -> xconn_ext::ListConnections {
     let mut request = client.connections();
-    if let Some(status) = filter.status {
-        request = request.status(status.into());
+    if let Some(status) = filter.status.clone() {
+        request = request.status(status);
     }
     if !filter.endpoints.is_empty() {
         request = request.endpoints(filter.endpoints.iter().cloned());
@@ -408,7 +402,7 @@ fn request(client: &Client, filter: &Filter) -> xconn_ext::ListConnections {
 
 async fn list(client: &Client, args: ListArgs) -> ExitCode {
     let request = request(client, &args.filter)
-        .max_results(args.max_results.unwrap_or(100))
+        .max_results(args.max_results.unwrap_or(xconn_ext::MAX_RESULTS_LIMIT))
         .fields(list_fields(&args.fields, args.format));
     let mut out = Writer::stdout();
     let mut progress = Progress::new();
@@ -481,7 +475,7 @@ fn list_fields(asked: &[ConnectionField], format: Format) -> Vec<ConnectionField
 
 async fn summarize(client: &Client, args: SummaryArgs) -> ExitCode {
     let mut request = request(client, &args.filter)
-        .max_results(100)
+        .max_results(xconn_ext::MAX_RESULTS_LIMIT)
         .fields(ConnectionField::ALL.iter().cloned());
     if args.filter.status.is_none() {
         // "What happened to my streams?" is about ended ones too.
