@@ -14,9 +14,7 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::openapi::{self, resolve};
 
 /// Render `pub mod spec { ... }` for the fragment `spec`.
 pub fn render(spec: &Value) -> Result<String> {
@@ -138,7 +136,12 @@ pub fn render(spec: &Value) -> Result<String> {
         out,
         "/// The properties of a connection record, sorted.\n\
          pub const CONNECTION_PROPERTIES: &[&str] = &[{}];",
-        list(&properties.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        list(
+            &properties
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        )
     );
     let _ = writeln!(
         out,
@@ -198,76 +201,43 @@ fn list(items: &[String]) -> String {
         .join(", ")
 }
 
-fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(target) => target
-            .strip_prefix('#')
-            .and_then(|p| spec.pointer(p))
-            .unwrap_or(node),
-        None => node,
-    }
-}
-
 fn operations(spec: &Value) -> Result<Vec<Op>> {
-    let paths = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .context("the spec has no paths")?;
-    let mut out = Vec::new();
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-            let mut query = Vec::new();
-            let mut path_params = Vec::new();
-            for param in op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let param = resolve(spec, param);
-                let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
-                match param.get("in").and_then(Value::as_str) {
-                    Some("query") => query.push(name.to_owned()),
-                    Some("path") => path_params.push(name.to_owned()),
-                    _ => {}
-                }
-            }
-            out.push(Op {
-                id: id.to_owned(),
-                method: method.to_uppercase(),
-                path: path.clone(),
-                query,
-                path_params,
-                has_body: op.get("requestBody").is_some(),
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn find_operation<'a>(spec: &'a Value, method: &str, path: &str) -> Result<&'a Value> {
-    spec.pointer(&format!(
-        "/paths/{}/{method}",
-        path.replace('~', "~0").replace('/', "~1")
-    ))
-    .ok_or_else(|| anyhow!("the spec has no {} {path}", method.to_uppercase()))
-}
-
-fn param_schema<'a>(spec: &'a Value, op: &'a Value, name: &str) -> Result<&'a Value> {
-    op.get("parameters")
-        .and_then(Value::as_array)
+    openapi::operations(spec)
         .into_iter()
-        .flatten()
-        .map(|p| resolve(spec, p))
-        .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+        .map(|op| {
+            let id = op
+                .id()
+                .with_context(|| format!("{} has no operationId", op.label()))?;
+            let names_in = |place: &str| -> Vec<String> {
+                op.parameters(spec)
+                    .into_iter()
+                    .filter(|p| p.get("in").and_then(Value::as_str) == Some(place))
+                    .filter_map(|p| p.get("name").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            };
+            Ok(Op {
+                id: id.to_owned(),
+                method: op.method.to_uppercase(),
+                path: op.path.to_owned(),
+                query: names_in("query"),
+                path_params: names_in("path"),
+                has_body: op.op.get("requestBody").is_some(),
+            })
+        })
+        .collect()
+}
+
+fn find_operation<'a>(spec: &'a Value, method: &str, path: &str) -> Result<openapi::Operation<'a>> {
+    openapi::find_operation(spec, method, path)
+        .ok_or_else(|| anyhow!("the spec has no {} {path}", method.to_uppercase()))
+}
+
+fn param_schema<'a>(spec: &'a Value, op: openapi::Operation<'a>, name: &str) -> Result<&'a Value> {
+    op.parameter(spec, name)
         .and_then(|p| p.get("schema"))
         .map(|s| resolve(spec, s))
-        .ok_or_else(|| anyhow!("the operation has no parameter `{name}` with a schema"))
+        .ok_or_else(|| anyhow!("{} has no parameter `{name}` with a schema", op.label()))
 }
 
 /// The string enum of a schema, or of its array items.
@@ -281,12 +251,21 @@ fn string_enum(spec: &Value, schema: &Value) -> Result<Vec<String>> {
         .and_then(Value::as_array)
         .context("has no enum")?
         .iter()
-        .map(|v| v.as_str().map(str::to_owned).context("a value is not a string"))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .context("a value is not a string")
+        })
         .collect()
 }
 
-fn request_body_property<'a>(spec: &'a Value, op: &'a Value, name: &str) -> Result<&'a Value> {
+fn request_body_property<'a>(
+    spec: &'a Value,
+    op: openapi::Operation<'a>,
+    name: &str,
+) -> Result<&'a Value> {
     let body = op
+        .op
         .pointer("/requestBody/content/application~1json/schema")
         .map(|s| resolve(spec, s))
         .context("DELETE /2/connections has no JSON request body")?;
@@ -296,8 +275,9 @@ fn request_body_property<'a>(spec: &'a Value, op: &'a Value, name: &str) -> Resu
 }
 
 /// The schema of one record of `GET /2/connections`' `data`.
-fn history_record_schema<'a>(spec: &'a Value, op: &'a Value) -> Result<&'a Value> {
+fn history_record_schema<'a>(spec: &'a Value, op: openapi::Operation<'a>) -> Result<&'a Value> {
     let body = op
+        .op
         .pointer("/responses/200/content/application~1json/schema")
         .map(|s| resolve(spec, s))
         .context("GET /2/connections has no JSON 200 response")?;

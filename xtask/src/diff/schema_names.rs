@@ -1,0 +1,150 @@
+//! Schema names: renamed (met at the same position, or alone with the same
+//! shape), added and removed. Runs after the positional walk, which records
+//! which names met where.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::{Differ, Kind, Section};
+
+impl<'a> Differ<'a> {
+    /// Report renamed, added and removed schemas. Runs after the walk, which
+    /// recorded which names met at the same position.
+    pub(super) fn schemas(&mut self, old: &Value, new: &Value) {
+        let names = |spec: &Value| -> BTreeSet<String> {
+            spec.pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let (old_names, new_names) = (names(old), names(new));
+        let mut removed: BTreeSet<String> = old_names.difference(&new_names).cloned().collect();
+        let mut added: BTreeSet<String> = new_names.difference(&old_names).cloned().collect();
+
+        let note =
+            "the type's name in xconn_sdk::types changes; xconn-ext depends on operation ids only";
+        for ((a, b), position) in std::mem::take(&mut self.ref_pairs) {
+            if removed.contains(&a) && added.contains(&b) {
+                removed.remove(&a);
+                added.remove(&b);
+                self.push(
+                    Section::Schemas,
+                    Kind::SchemaRenamed,
+                    &b,
+                    format!("renamed from {a} (same position: {position})"),
+                    false,
+                )
+                .values(Some(json!(a)), Some(json!(b)))
+                .because(note);
+            } else {
+                self.push(
+                    Section::Schemas,
+                    Kind::SchemaReferenceChanged,
+                    &position,
+                    format!("now {b}, was {a} (compared by position)"),
+                    false,
+                )
+                .values(Some(json!(a)), Some(json!(b)));
+            }
+        }
+
+        // Whatever is left: a removed and an added schema with the same shape,
+        // each the only one with that shape, are one schema renamed.
+        let shape = |spec: &Value, name: &str| canonical(&spec["components"]["schemas"][name]);
+        let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for name in &added {
+            by_shape
+                .entry(shape(new, name).to_string())
+                .or_default()
+                .push(name.clone());
+        }
+        let mut old_by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for name in &removed {
+            old_by_shape
+                .entry(shape(old, name).to_string())
+                .or_default()
+                .push(name.clone());
+        }
+        for (key, olds) in &old_by_shape {
+            if let ([a], Some([b])) = (olds.as_slice(), by_shape.get(key).map(Vec::as_slice)) {
+                removed.remove(a);
+                added.remove(b);
+                self.push(
+                    Section::Schemas,
+                    Kind::SchemaRenamed,
+                    b,
+                    format!("renamed from {a} (same shape)"),
+                    false,
+                )
+                .values(Some(json!(a)), Some(json!(b)))
+                .because(note);
+            }
+        }
+
+        for name in removed {
+            let summary = match self.inlined.get(&name) {
+                Some(at) => format!("removed; now written inline at {at}"),
+                None => "removed".to_owned(),
+            };
+            self.push(Section::Schemas, Kind::SchemaRemoved, &name, summary, false)
+                .because("what used it is compared by position above");
+        }
+        for name in added {
+            let summary = match self.extracted.get(&name) {
+                Some(at) => format!("added; was written inline at {at}"),
+                None => "added".to_owned(),
+            };
+            self.push(Section::Schemas, Kind::SchemaAdded, &name, summary, false);
+        }
+    }
+}
+
+/// A schema with its names and prose removed: documentation keywords are
+/// dropped, `$ref` targets blanked, `required` and `enum` sorted. Two
+/// schemas with equal canonical forms accept the same documents, up to what
+/// their references point at.
+pub(super) fn canonical(schema: &Value) -> Value {
+    const PROSE: [&str; 6] = [
+        "description",
+        "example",
+        "examples",
+        "title",
+        "externalDocs",
+        "discriminator",
+    ];
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !PROSE.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    let v = match k.as_str() {
+                        "$ref" => Value::String(String::new()),
+                        // Property names are data here, not keywords to drop.
+                        "properties" => Value::Object(
+                            v.as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(|(name, prop)| (name.clone(), canonical(prop)))
+                                .collect(),
+                        ),
+                        "required" | "enum" => {
+                            let mut items: Vec<String> = v
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .map(Value::to_string)
+                                .collect();
+                            items.sort();
+                            json!(items)
+                        }
+                        _ => canonical(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,529 @@
+//! Schemas compared by position (the same operation, status, media type and
+//! property path), not by name: types, compositions, enums, bounds,
+//! defaults, properties and what an object accepts beyond them.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, Differ, Direction, Kind};
+use crate::openapi::deref;
+
+impl<'a> Differ<'a> {
+    pub(super) fn schema(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let (old_name, old_node) = deref(self.old, old);
+        let (new_name, new_node) = deref(self.new, new);
+        let mut loc = loc.to_owned();
+        match (old_name, new_name) {
+            (Some(a), Some(b)) => {
+                if !self.visited.insert((a.to_owned(), b.to_owned(), ctx.dir)) {
+                    return;
+                }
+                if a != b {
+                    self.ref_pairs
+                        .entry((a.to_owned(), b.to_owned()))
+                        .or_insert_with(|| loc.clone());
+                }
+                loc = b.to_owned();
+            }
+            (Some(a), None) => {
+                self.inlined
+                    .entry(a.to_owned())
+                    .or_insert_with(|| loc.clone());
+            }
+            (None, Some(b)) => {
+                self.extracted
+                    .entry(b.to_owned())
+                    .or_insert_with(|| loc.clone());
+                loc = b.to_owned();
+            }
+            (None, None) => {}
+        }
+        let old = effective(self.old, old_node);
+        let new = effective(self.new, new_node);
+        self.nodes(&old, &new, &loc, ctx);
+    }
+
+    fn nodes(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let (old_comp, new_comp) = (composition(old), composition(new));
+        if old_comp != new_comp {
+            let show = |c: Option<&str>| c.unwrap_or("a plain schema").to_owned();
+            self.push(
+                ctx.section,
+                Kind::CompositionChanged,
+                loc,
+                format!("{} -> {}", show(old_comp), show(new_comp)),
+                true,
+            )
+            .because("the generated type changes shape");
+            return;
+        }
+        if let Some(keyword) = old_comp {
+            let members = |s: &Value| s[keyword].as_array().cloned().unwrap_or_default();
+            let (om, nm) = (members(old), members(new));
+            if om.len() != nm.len() {
+                self.push(
+                    ctx.section,
+                    Kind::CompositionChanged,
+                    loc,
+                    format!("{keyword} of {} -> {} members", om.len(), nm.len()),
+                    true,
+                )
+                .because("the generated enum gains or loses variants");
+            }
+            for (i, (o, n)) in om.iter().zip(&nm).enumerate() {
+                self.schema(o, n, &format!("{loc}<{keyword} {i}>"), ctx);
+            }
+        }
+
+        let (old_type, new_type) = (type_label(old), type_label(new));
+        if old_type != new_type {
+            self.push(
+                ctx.section,
+                Kind::TypeChanged,
+                loc,
+                format!("type {old_type} -> {new_type}"),
+                true,
+            )
+            .values(Some(json!(old_type)), Some(json!(new_type)))
+            .because("the generated type changes");
+            return;
+        }
+        self.enums(old, new, loc, ctx);
+        self.bounds(old, new, loc, ctx, &new_type);
+        self.default(old, new, loc, ctx);
+        if new_type == "object" {
+            self.additional_properties(old, new, loc, ctx);
+            self.properties(old, new, loc, ctx);
+        }
+        if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
+            self.schema(o, n, &format!("{loc}[]"), ctx);
+        }
+    }
+
+    fn enums(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let (old_values, new_values) = (enum_values(old), enum_values(new));
+        let (old_values, new_values) = match (old_values, new_values) {
+            (None, None) => return,
+            (Some(o), Some(n)) => (o, n),
+            (o, n) => {
+                let summary = if n.is_some() {
+                    "now an enum"
+                } else {
+                    "no longer an enum"
+                };
+                self.push(ctx.section, Kind::TypeChanged, loc, summary, true)
+                    .values(o.map(|v| json!(v)), n.map(|v| json!(v)))
+                    .because("the generated type changes between a string and an enum");
+                return;
+            }
+        };
+        let removed: Vec<&String> = old_values.difference(&new_values).collect();
+        let added: Vec<&String> = new_values.difference(&old_values).collect();
+        let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        if !removed.is_empty() {
+            let breaking = ctx.dir == Direction::Request;
+            let note = if breaking {
+                "calls passing these values no longer compile or are rejected"
+            } else {
+                "the server stops sending them"
+            };
+            self.push(
+                ctx.section,
+                Kind::EnumValuesRemoved,
+                loc,
+                format!("enum values removed: {}", list(&removed)),
+                breaking,
+            )
+            .values(Some(json!(removed)), None)
+            .because(note);
+        }
+        if !added.is_empty() {
+            let note = if ctx.dir == Direction::Request {
+                "callers may now send them"
+            } else {
+                "xconn treats response enums as open: new values must be expected anyway"
+            };
+            self.push(
+                ctx.section,
+                Kind::EnumValuesAdded,
+                loc,
+                format!("enum values added: {}", list(&added)),
+                false,
+            )
+            .values(None, Some(json!(added)))
+            .because(note);
+        }
+    }
+
+    fn bounds(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx, ty: &str) {
+        for (key, bound) in BOUNDS {
+            let (o, n) = (old.get(key), new.get(key));
+            if o == n {
+                continue;
+            }
+            let tighter = bound.tightens(o, n);
+            let show = |v: Option<&Value>| v.map_or_else(|| "none".to_owned(), Value::to_string);
+            let summary = format!(
+                "{key} {} -> {} ({})",
+                show(o),
+                show(n),
+                if tighter { "tighter" } else { "looser" }
+            );
+            // Some bounds decide the Rust type typify generates; those break
+            // user code whatever the direction.
+            let type_note = match key {
+                "minimum" if ty.starts_with("integer") && is_one(o) != is_one(n) => {
+                    Some("typify generates a NonZero integer exactly when minimum is 1")
+                }
+                "uniqueItems" if is_true_value(o) != is_true_value(n) => {
+                    Some("typify generates a set for uniqueItems arrays, a Vec otherwise")
+                }
+                _ => None,
+            };
+            let (breaking, note) = match (type_note, ctx.dir) {
+                (Some(note), _) => (true, note),
+                (None, Direction::Request) if tighter => {
+                    (true, "requests that were valid may now be rejected")
+                }
+                (None, Direction::Request) => (false, "requests that were valid stay valid"),
+                (None, Direction::Response) => (
+                    false,
+                    "the generated client does not enforce response bounds",
+                ),
+            };
+            self.push(ctx.section, Kind::BoundChanged, loc, summary, breaking)
+                .values(o.cloned(), n.cloned())
+                .because(note);
+        }
+    }
+
+    fn default(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let (o, n) = (old.get("default"), new.get("default"));
+        if o == n {
+            return;
+        }
+        let show = |v: Option<&Value>| v.map_or_else(|| "none".to_owned(), Value::to_string);
+        let change = self.push(
+            ctx.section,
+            Kind::DefaultChanged,
+            loc,
+            format!("default {} -> {}", show(o), show(n)),
+            false,
+        );
+        change.values(o.cloned(), n.cloned());
+        if ctx.dir == Direction::Request {
+            change.because(
+                "callers that leave it out get different results (the server applies the default)",
+            );
+        }
+    }
+
+    fn properties(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let empty = Map::new();
+        let props = |s: &Value| {
+            s.get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_else(|| empty.clone())
+        };
+        let (old_props, new_props) = (props(old), props(new));
+        let (old_required, new_required) = (required(old), required(new));
+        let request = ctx.dir == Direction::Request;
+
+        for name in old_props.keys().filter(|n| !new_props.contains_key(*n)) {
+            let note = if request {
+                "its builder method disappears, and servers may reject it"
+            } else {
+                "the field disappears from the generated type"
+            };
+            self.push(
+                ctx.section,
+                Kind::PropertyRemoved,
+                format!("{loc}.{name}"),
+                "property removed",
+                true,
+            )
+            .because(note);
+        }
+        for (name, n) in &new_props {
+            if old_props.contains_key(name) {
+                continue;
+            }
+            let is_required = new_required.contains(name.as_str());
+            let ty = type_label(deref(self.new, n).1);
+            let summary = format!(
+                "property added ({ty}{})",
+                if is_required { ", required" } else { "" }
+            );
+            let breaking = request && is_required;
+            let change = self.push(
+                ctx.section,
+                Kind::PropertyAdded,
+                format!("{loc}.{name}"),
+                summary,
+                breaking,
+            );
+            if breaking {
+                change.because("existing callers do not send it");
+            } else if !request && is_required {
+                change.because("a new field; clients built from the old spec ignore it");
+            }
+        }
+
+        let common = |set: &BTreeSet<String>| -> Vec<String> {
+            set.iter()
+                .filter(|n| old_props.contains_key(*n) && new_props.contains_key(*n))
+                .cloned()
+                .collect()
+        };
+        let became_optional = common(&old_required.difference(&new_required).cloned().collect());
+        let became_required = common(&new_required.difference(&old_required).cloned().collect());
+        let values = (Some(json!(old_required)), Some(json!(new_required)));
+        if !became_optional.is_empty() {
+            let dropped = if new_required.is_empty() {
+                " (required list dropped)"
+            } else {
+                ""
+            };
+            let (breaking, note) = if request {
+                (false, "the generated builder accepts the same calls")
+            } else {
+                (
+                    true,
+                    "these fields become Option in the raw sdk, and clients built from the old \
+                     spec fail to decode a response that omits them",
+                )
+            };
+            self.push(
+                ctx.section,
+                Kind::BecameOptional,
+                loc,
+                format!(
+                    "no longer required: {}{dropped}",
+                    became_optional.join(", ")
+                ),
+                breaking,
+            )
+            .values(values.0.clone(), values.1.clone())
+            .because(note);
+        }
+        if !became_required.is_empty() {
+            let note = if request {
+                "callers that left them out now send invalid requests"
+            } else {
+                "these fields lose their Option in the raw sdk"
+            };
+            self.push(
+                ctx.section,
+                Kind::BecameRequired,
+                loc,
+                format!("now required: {}", became_required.join(", ")),
+                true,
+            )
+            .values(values.0, values.1)
+            .because(note);
+        }
+
+        // The object's own changes first, then what changed inside it.
+        for (name, o) in &old_props {
+            if let Some(n) = new_props.get(name) {
+                self.schema(o, n, &format!("{loc}.{name}"), ctx);
+            }
+        }
+    }
+
+    fn additional_properties(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
+        let (o, n) = (extra(old), extra(new));
+        match (o, n) {
+            (Extra::Typed(o), Extra::Typed(n)) => {
+                return self.schema(o, n, &format!("{loc}.*"), ctx);
+            }
+            (o, n) if o.label() == n.label() => return,
+            _ => {}
+        }
+        let (breaking, note) = match (o, n, ctx.dir) {
+            (Extra::Typed(_), _, _) | (_, Extra::Typed(_), _) => (
+                true,
+                "the generated type changes between a struct and a map",
+            ),
+            (_, _, Direction::Request) => {
+                (false, "the generated client sends only declared fields")
+            }
+            (_, _, Direction::Response) => (
+                false,
+                "adjust.rs drops `additionalProperties: false`, so decoding stays tolerant of new fields",
+            ),
+        };
+        self.push(
+            ctx.section,
+            Kind::AdditionalPropertiesChanged,
+            loc,
+            format!("additionalProperties {} -> {}", o.label(), n.label()),
+            breaking,
+        )
+        .values(Some(json!(o.label())), Some(json!(n.label())))
+        .because(note);
+    }
+}
+
+/// Merge `allOf` members into one schema: properties and required lists
+/// from every member, so that a schema refactored into (or out of) an
+/// `allOf` compares by what it accepts.
+pub(super) fn effective(spec: &Value, node: &Value) -> Value {
+    let Some(parts) = node.get("allOf").and_then(Value::as_array) else {
+        return node.clone();
+    };
+    let mut merged = node.as_object().cloned().unwrap_or_default();
+    merged.remove("allOf");
+    for part in parts {
+        let Value::Object(part) = effective(spec, deref(spec, part).1) else {
+            continue;
+        };
+        for (key, value) in part {
+            match (key.as_str(), merged.get_mut(&key)) {
+                ("properties", Some(Value::Object(props))) => {
+                    for (name, prop) in value.as_object().into_iter().flatten() {
+                        props.entry(name.clone()).or_insert_with(|| prop.clone());
+                    }
+                }
+                ("required", Some(Value::Array(list))) => {
+                    for name in value.as_array().into_iter().flatten() {
+                        if !list.contains(name) {
+                            list.push(name.clone());
+                        }
+                    }
+                }
+                (_, Some(_)) => {}
+                (_, None) => {
+                    merged.insert(key, value);
+                }
+            }
+        }
+    }
+    Value::Object(merged)
+}
+
+fn composition(schema: &Value) -> Option<&'static str> {
+    ["oneOf", "anyOf"]
+        .into_iter()
+        .find(|k| schema.get(*k).is_some())
+}
+
+/// `type` with its `format`, inferring the type OpenAPI lets authors omit.
+pub(super) fn type_label(schema: &Value) -> String {
+    let ty = match schema.get("type").and_then(Value::as_str) {
+        Some(ty) => ty,
+        None if schema.get("properties").is_some()
+            || schema.get("additionalProperties").is_some() =>
+        {
+            "object"
+        }
+        None if schema.get("items").is_some() => "array",
+        None => "any",
+    };
+    match schema.get("format").and_then(Value::as_str) {
+        Some(format) => format!("{ty} ({format})"),
+        None => ty.to_owned(),
+    }
+}
+
+fn enum_values(schema: &Value) -> Option<BTreeSet<String>> {
+    let values = schema.get("enum")?.as_array()?;
+    Some(
+        values
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect(),
+    )
+}
+
+fn required(schema: &Value) -> BTreeSet<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    /// Raising it, or adding it, rejects values that were valid.
+    Lower,
+    /// Lowering it, or adding it, rejects values that were valid.
+    Upper,
+    /// Turning it on rejects values that were valid (OpenAPI 3.0's boolean
+    /// `exclusiveMinimum`, `uniqueItems`).
+    Flag,
+    /// Any new or changed pattern may reject values that were valid.
+    Pattern,
+}
+
+const BOUNDS: [(&str, Bound); 10] = [
+    ("minimum", Bound::Lower),
+    ("exclusiveMinimum", Bound::Flag),
+    ("minLength", Bound::Lower),
+    ("minItems", Bound::Lower),
+    ("maximum", Bound::Upper),
+    ("exclusiveMaximum", Bound::Flag),
+    ("maxLength", Bound::Upper),
+    ("maxItems", Bound::Upper),
+    ("uniqueItems", Bound::Flag),
+    ("pattern", Bound::Pattern),
+];
+
+impl Bound {
+    fn tightens(self, old: Option<&Value>, new: Option<&Value>) -> bool {
+        let num = |v: Option<&Value>| v.and_then(Value::as_f64);
+        match (self, num(old), num(new)) {
+            (Bound::Lower | Bound::Upper, None, Some(_)) => true,
+            (Bound::Lower, Some(o), Some(n)) => n > o,
+            (Bound::Upper, Some(o), Some(n)) => n < o,
+            (Bound::Lower | Bound::Upper, _, None) => false,
+            (Bound::Flag, _, _) => is_true_value(new) && !is_true_value(old),
+            (Bound::Pattern, _, _) => new.is_some(),
+        }
+    }
+}
+
+fn is_one(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_f64) == Some(1.0)
+}
+
+fn is_true_value(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub(super) fn is_true(node: &Value, key: &str) -> bool {
+    is_true_value(node.get(key))
+}
+
+/// What an object accepts beyond its declared properties.
+#[derive(Clone, Copy)]
+enum Extra<'v> {
+    Open,
+    Closed,
+    Typed(&'v Value),
+}
+
+impl Extra<'_> {
+    fn label(self) -> &'static str {
+        match self {
+            Extra::Open => "allowed",
+            Extra::Closed => "forbidden",
+            Extra::Typed(_) => "typed",
+        }
+    }
+}
+
+fn extra(schema: &Value) -> Extra<'_> {
+    match schema.get("additionalProperties") {
+        None | Some(Value::Bool(true)) => Extra::Open,
+        Some(Value::Object(m)) if m.is_empty() => Extra::Open,
+        Some(Value::Bool(false)) => Extra::Closed,
+        Some(schema) => Extra::Typed(schema),
+    }
+}
