@@ -132,10 +132,8 @@ fn cmd_generate(root: &Path, spec: Option<PathBuf>, out: Option<PathBuf>) -> Res
     let spec = spec.unwrap_or_else(|| root.join(FRAGMENT));
     let out = out.unwrap_or_else(|| root.join(GENERATED));
     let text = read(&spec)?;
-    let code = generate::render(&text, &display_name(root, &spec))?;
-    write(&out, &code)?;
-    println!("wrote {}", out.display());
-    if own_files {
+    // Everything is checked before anything is written.
+    let release_plan = if own_files {
         let record = UpstreamRecord::read(root)?;
         let version = serde_json::from_str::<Value>(&text)
             .context("the fragment is not JSON")?
@@ -149,9 +147,16 @@ fn cmd_generate(root: &Path, spec: Option<PathBuf>, out: Option<PathBuf>) -> Res
                 record.version
             );
         }
-        let plan = release::plan(root, &record)?;
+        Some((release::plan(root, &record)?, record.version))
+    } else {
+        None
+    };
+    let code = generate::render(&text, &display_name(root, &spec))?;
+    write(&out, &code)?;
+    println!("wrote {}", out.display());
+    if let Some((plan, version)) = release_plan {
         for file in release::apply(root, &plan)? {
-            println!("wrote {file} (spec version {})", record.version);
+            println!("wrote {file} (spec version {version})");
         }
     }
     Ok(true)

@@ -10,14 +10,19 @@
 //! name, because X renames schemas between releases while the wire shape
 //! stays; renames are then reported once, as such.
 //!
-//! "Breaking" means a client of this crate has to react: either a client
-//! built from the old spec misbehaves against a server that follows the new
-//! one, or code written against the regenerated `xconn-sdk` stops compiling
-//! because a field, its type, its `Option`-ness, a parameter or a method
-//! changed. Two things are deliberately *not* counted, each with its note in
-//! the report: generated type *names* (`xconn-ext` reaches types through
-//! operation ids, which survive renames), and values added to response enums
-//! (xconn treats them as open; a new value must be expected anyway).
+//! "Breaking" means someone has to react: a public type or method of
+//! `xconn-sdk` (itself a published crate) changes in a way that stops code
+//! compiling, `xconn-ext` (whose wire adapter names generated types and
+//! destructures them exhaustively) stops building, or a client built from the
+//! old spec misbehaves against a server that follows the new one. So schema
+//! renames and removals, added or renamed properties, and enum values added
+//! or removed are breaking; an added optional query parameter or operation
+//! is not, but its note says what xconn-ext must do about it.
+//!
+//! The walk is split by concern: `operations` (and their request bodies and
+//! responses), `parameters`, `schemas` (compared by position),
+//! `schema_names` (renames, additions, removals), `problem_types`, with the
+//! findings in `report` and their rendering in `output`.
 
 mod operations;
 mod output;

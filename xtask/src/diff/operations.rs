@@ -35,7 +35,11 @@ impl<'a> Differ<'a> {
                     format!("added (operationId {})", op_id(new_op)),
                     false,
                 )
-                .values(None, Some(json!(op_id(new_op))));
+                .values(None, Some(json!(op_id(new_op))))
+                .because(
+                    "xconn-ext's typed client must wrap it, or list it with a reason in its \
+                     table of unwrapped operations (a drift test names it until then)",
+                );
             }
         }
     }

@@ -80,6 +80,12 @@ impl<'a> Differ<'a> {
                 );
                 if required {
                     change.because("existing calls do not send it");
+                } else {
+                    change.because(
+                        "xconn-ext's typed client must wrap it, or list it with a reason in its \
+                         table of unwrapped parameters (a drift test names it until then); \
+                         until then it is reachable only through client.sdk()",
+                    );
                 }
             }
         }

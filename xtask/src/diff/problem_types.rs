@@ -39,7 +39,10 @@ impl<'a> Differ<'a> {
                 true,
             )
             .values(Some(json!(from)), Some(json!(to)))
-            .because("code comparing full type URIs stops matching; compare the path instead");
+            .because(
+                "the generated problem types' `type` enums change value, and code comparing \
+                 full type URIs stops matching; xconn-ext classifies by the path, whatever the host",
+            );
         }
         for (uri, schema) in removed {
             self.push(

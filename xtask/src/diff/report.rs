@@ -52,6 +52,7 @@ pub enum Kind {
     DefaultChanged,
     PropertyAdded,
     PropertyRemoved,
+    PropertyRenamed,
     BecameRequired,
     BecameOptional,
     AdditionalPropertiesChanged,

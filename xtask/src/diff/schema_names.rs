@@ -22,8 +22,15 @@ impl<'a> Differ<'a> {
         let mut removed: BTreeSet<String> = old_names.difference(&new_names).cloned().collect();
         let mut added: BTreeSet<String> = new_names.difference(&old_names).cloned().collect();
 
-        let note =
-            "the type's name in xconn_sdk::types changes; xconn-ext depends on operation ids only";
+        // Generated type names follow schema names, and xconn_sdk::types is
+        // public: a rename breaks every user naming the type, xconn-ext's wire
+        // adapter first.
+        let note = |a: &str, b: &str| {
+            format!(
+                "the public type xconn_sdk::types::{a} is now xconn_sdk::types::{b}: code naming \
+                 it (xconn-ext's wire adapter) stops compiling"
+            )
+        };
         for ((a, b), position) in std::mem::take(&mut self.ref_pairs) {
             if removed.contains(&a) && added.contains(&b) {
                 removed.remove(&a);
@@ -33,19 +40,22 @@ impl<'a> Differ<'a> {
                     Kind::SchemaRenamed,
                     &b,
                     format!("renamed from {a} (same position: {position})"),
-                    false,
+                    true,
                 )
                 .values(Some(json!(a)), Some(json!(b)))
-                .because(note);
+                .because(note(&a, &b));
             } else {
                 self.push(
                     Section::Schemas,
                     Kind::SchemaReferenceChanged,
                     &position,
                     format!("now {b}, was {a} (compared by position)"),
-                    false,
+                    true,
                 )
-                .values(Some(json!(a)), Some(json!(b)));
+                .values(Some(json!(a)), Some(json!(b)))
+                .because(format!(
+                    "the generated field's type changes from {a} to {b}"
+                ));
             }
         }
 
@@ -75,10 +85,10 @@ impl<'a> Differ<'a> {
                     Kind::SchemaRenamed,
                     b,
                     format!("renamed from {a} (same shape)"),
-                    false,
+                    true,
                 )
                 .values(Some(json!(a)), Some(json!(b)))
-                .because(note);
+                .because(note(a, b));
             }
         }
 
@@ -87,8 +97,11 @@ impl<'a> Differ<'a> {
                 Some(at) => format!("removed; now written inline at {at}"),
                 None => "removed".to_owned(),
             };
-            self.push(Section::Schemas, Kind::SchemaRemoved, &name, summary, false)
-                .because("what used it is compared by position above");
+            self.push(Section::Schemas, Kind::SchemaRemoved, &name, summary, true)
+                .because(format!(
+                    "the public type xconn_sdk::types::{name} disappears; what used it is \
+                     compared by position above"
+                ));
         }
         for name in added {
             let summary = match self.extracted.get(&name) {

@@ -2,14 +2,50 @@
 //! property path), not by name: types, compositions, enums, bounds,
 //! defaults, properties and what an object accepts beyond them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use super::schema_names::canonical;
 use super::{Ctx, Differ, Direction, Kind};
 use crate::openapi::deref;
 
 impl<'a> Differ<'a> {
+    /// Removed and added properties of one object that are one property
+    /// renamed: the only removed and the only added one with the same schema
+    /// (prose aside). A shape shared by several is never guessed.
+    fn renamed_properties(
+        &self,
+        removed: &[&String],
+        added: &[&String],
+        old_props: &Map<String, Value>,
+        new_props: &Map<String, Value>,
+    ) -> Vec<(String, String)> {
+        let shape = |spec: &Value, node: &Value| canonical(deref(spec, node).1).to_string();
+        let group = |names: &[&String], spec: &Value, props: &Map<String, Value>| {
+            let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for name in names {
+                by_shape
+                    .entry(shape(spec, &props[name.as_str()]))
+                    .or_default()
+                    .push((*name).clone());
+            }
+            by_shape
+        };
+        let (olds, news) = (
+            group(removed, self.old, old_props),
+            group(added, self.new, new_props),
+        );
+        olds.iter()
+            .filter_map(
+                |(key, from)| match (from.as_slice(), news.get(key)?.as_slice()) {
+                    ([from], [to]) => Some((from.clone(), to.clone())),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
     pub(super) fn schema(&mut self, old: &Value, new: &Value, loc: &str, ctx: Ctx) {
         let (old_name, old_node) = deref(self.old, old);
         let (new_name, new_node) = deref(self.new, new);
@@ -121,35 +157,41 @@ impl<'a> Differ<'a> {
         let removed: Vec<&String> = old_values.difference(&new_values).collect();
         let added: Vec<&String> = new_values.difference(&old_values).collect();
         let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        // Every enum of the spec is a public enum of xconn-sdk (progenitor
+        // generates exhaustive ones), so a value added or removed changes a
+        // public type either way.
+        let request = ctx.dir == Direction::Request;
         if !removed.is_empty() {
-            let breaking = ctx.dir == Direction::Request;
-            let note = if breaking {
-                "calls passing these values no longer compile or are rejected"
+            let note = if request {
+                "the generated enum loses these variants: calls passing them stop compiling; \
+                 xconn-ext's typed enum must drop them (its drift test names them)"
             } else {
-                "the server stops sending them"
+                "the generated enum loses these variants: code matching them stops compiling"
             };
             self.push(
                 ctx.section,
                 Kind::EnumValuesRemoved,
                 loc,
                 format!("enum values removed: {}", list(&removed)),
-                breaking,
+                true,
             )
             .values(Some(json!(removed)), None)
             .because(note);
         }
         if !added.is_empty() {
-            let note = if ctx.dir == Direction::Request {
-                "callers may now send them"
+            let note = if request {
+                "the generated enum gains variants: exhaustive matches on it stop compiling; \
+                 xconn-ext's typed enum must learn them (its drift test names them)"
             } else {
-                "xconn treats response enums as open: new values must be expected anyway"
+                "the generated enum gains variants: exhaustive matches on it stop compiling, and \
+                 clients built from the old spec fail to decode them; xconn-ext's enums stay open"
             };
             self.push(
                 ctx.section,
                 Kind::EnumValuesAdded,
                 loc,
                 format!("enum values added: {}", list(&added)),
-                false,
+                true,
             )
             .values(None, Some(json!(added)))
             .because(note);
@@ -186,7 +228,11 @@ impl<'a> Differ<'a> {
                 (None, Direction::Request) if tighter => {
                     (true, "requests that were valid may now be rejected")
                 }
-                (None, Direction::Request) => (false, "requests that were valid stay valid"),
+                (None, Direction::Request) => (
+                    false,
+                    "requests that were valid stay valid; hand-written code reads the limits \
+                     from xconn_sdk::spec, which `cargo xtask generate` rewrites",
+                ),
                 (None, Direction::Response) => (
                     false,
                     "the generated client does not enforce response bounds",
@@ -231,7 +277,38 @@ impl<'a> Differ<'a> {
         let (old_required, new_required) = (required(old), required(new));
         let request = ctx.dir == Direction::Request;
 
-        for name in old_props.keys().filter(|n| !new_props.contains_key(*n)) {
+        let removed: Vec<&String> = old_props
+            .keys()
+            .filter(|n| !new_props.contains_key(*n))
+            .collect();
+        let added: Vec<&String> = new_props
+            .keys()
+            .filter(|n| !old_props.contains_key(*n))
+            .collect();
+        let renames = self.renamed_properties(&removed, &added, &old_props, &new_props);
+
+        for (from, to) in &renames {
+            let note = if request {
+                "the generated type's field is renamed: code that sets it stops compiling, and \
+                 clients built from the old spec send the old name"
+            } else {
+                "the generated type's field is renamed: code that reads it (xconn-ext's wire \
+                 adapter) stops compiling, and clients built from the old spec miss the field"
+            };
+            self.push(
+                ctx.section,
+                Kind::PropertyRenamed,
+                format!("{loc}.{from}"),
+                format!("property renamed to {to} (same schema)"),
+                true,
+            )
+            .values(Some(json!(from)), Some(json!(to)))
+            .because(note);
+        }
+        for name in removed
+            .iter()
+            .filter(|n| !renames.iter().any(|(f, _)| f == **n))
+        {
             let note = if request {
                 "its builder method disappears, and servers may reject it"
             } else {
@@ -246,29 +323,32 @@ impl<'a> Differ<'a> {
             )
             .because(note);
         }
-        for (name, n) in &new_props {
-            if old_props.contains_key(name) {
-                continue;
-            }
+        for name in added
+            .iter()
+            .filter(|n| !renames.iter().any(|(_, t)| t == **n))
+        {
             let is_required = new_required.contains(name.as_str());
-            let ty = type_label(deref(self.new, n).1);
+            let ty = type_label(deref(self.new, &new_props[name.as_str()]).1);
             let summary = format!(
                 "property added ({ty}{})",
                 if is_required { ", required" } else { "" }
             );
-            let breaking = request && is_required;
-            let change = self.push(
+            let note = match (request, is_required) {
+                (true, true) => "existing callers do not send it",
+                _ => {
+                    "the generated struct gains a field: struct literals and exhaustive \
+                     destructuring (as in xconn-ext's wire adapter) stop compiling until they \
+                     name it; xconn-ext must surface it or say why not"
+                }
+            };
+            self.push(
                 ctx.section,
                 Kind::PropertyAdded,
                 format!("{loc}.{name}"),
                 summary,
-                breaking,
-            );
-            if breaking {
-                change.because("existing callers do not send it");
-            } else if !request && is_required {
-                change.because("a new field; clients built from the old spec ignore it");
-            }
+                true,
+            )
+            .because(note);
         }
 
         let common = |set: &BTreeSet<String>| -> Vec<String> {
