@@ -73,10 +73,11 @@ enum Command {
     /// Report what changed in the Stream Connections API between two full
     /// specs, marking what breaks clients. Exits 0 whatever it finds.
     Diff {
-        /// The older full upstream spec (JSON).
-        old: PathBuf,
-        /// The newer full upstream spec (JSON).
-        new: PathBuf,
+        /// The older spec (JSON): a full upstream spec, or the checked-in
+        /// fragment `openapi/connections.json`; a file path or an https:// URL.
+        old: String,
+        /// The newer spec (JSON), likewise.
+        new: String,
         /// How to print the report.
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
@@ -175,10 +176,10 @@ fn display_name(root: &Path, spec: &Path) -> String {
     }
 }
 
-fn cmd_diff(old: &Path, new: &Path, format: diff::Format) -> Result<bool> {
-    let parse = |path: &Path| -> Result<Value> {
-        serde_json::from_str(&read(path)?)
-            .with_context(|| format!("{} is not JSON", path.display()))
+fn cmd_diff(old: &str, new: &str, format: diff::Format) -> Result<bool> {
+    let parse = |from: &str| -> Result<Value> {
+        let upstream = source::load(from)?;
+        serde_json::from_str(&upstream.text).with_context(|| format!("{from} is not JSON"))
     };
     let report = diff::diff(&parse(old)?, &parse(new)?)?;
     print!("{}", report.render(format));

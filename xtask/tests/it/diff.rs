@@ -384,3 +384,12 @@ fn enum_values_added_and_removed_are_breaking() {
         "{added:#}"
     );
 }
+
+#[test]
+fn the_checked_in_fragment_is_the_old_side_on_a_clone_alone() {
+    // What the README's workflow runs: the fragment against a new full spec.
+    let fragment = crate::common::workspace_root().join(crate::common::FRAGMENT);
+    let report = json_report(&fragment, &fixture(CURRENT_FIXTURE));
+    assert_eq!(report["summary"]["changes"], 0, "{report:#}");
+    assert_eq!(report["old_version"], "2.167");
+}
