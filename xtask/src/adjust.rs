@@ -69,10 +69,7 @@ fn free_form_partial_errors(spec: &mut Value) {
             continue;
         };
         let items_are_problems = errors.get("type").and_then(Value::as_str) == Some("array")
-            && errors
-                .pointer("/items/$ref")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.ends_with("/Problem"));
+            && errors.get("items").and_then(openapi::ref_name) == Some("Problem");
         if items_are_problems && let Some(items) = errors.get_mut("items") {
             *items = json!({});
         }

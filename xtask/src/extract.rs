@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
+use crate::openapi;
 use crate::record::UpstreamRecord;
 use crate::source::Upstream;
 use crate::workspace;
@@ -121,8 +122,7 @@ fn collect_refs(value: &Value, out: &mut Vec<(String, String)>) {
 }
 
 fn parse_ref(target: &str) -> Option<(String, String)> {
-    let rest = target.strip_prefix("#/components/")?;
-    let (section, name) = rest.split_once('/')?;
+    let (section, name) = openapi::component_ref(target)?;
     Some((section.to_owned(), name.to_owned()))
 }
 

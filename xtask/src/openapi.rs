@@ -32,6 +32,16 @@ pub fn deref<'v>(spec: &'v Value, node: &'v Value) -> (Option<&'v str>, &'v Valu
     (name, node)
 }
 
+/// `#/components/<section>/<name>` as `(section, name)`.
+pub fn component_ref(target: &str) -> Option<(&str, &str)> {
+    target.strip_prefix("#/components/")?.split_once('/')
+}
+
+/// The name of the component a `$ref` node points at directly.
+pub fn ref_name(node: &Value) -> Option<&str> {
+    component_ref(node.get("$ref")?.as_str()?).map(|(_, name)| name)
+}
+
 /// The node a (possibly `$ref`) node stands for.
 pub fn resolve<'v>(spec: &'v Value, node: &'v Value) -> &'v Value {
     deref(spec, node).1
@@ -151,6 +161,12 @@ mod tests {
         assert_eq!(deref(&spec, &node), (Some("B"), &json!({"type": "string"})));
         let dangling = json!({"$ref": "#/components/schemas/Missing"});
         assert_eq!(resolve(&spec, &dangling), &Value::Null);
+        assert_eq!(ref_name(&node), Some("A"));
+        assert_eq!(
+            component_ref("#/components/parameters/P"),
+            Some(("parameters", "P"))
+        );
+        assert_eq!(component_ref("https://elsewhere/x"), None);
         let plain = json!({"type": "integer"});
         assert_eq!(deref(&spec, &plain), (None, &plain));
     }

@@ -42,8 +42,7 @@ pub use report::{Change, Kind, Report, Section, Summary};
 
 use crate::{adjust, extract};
 
-/// Output format of `cargo xtask diff`.
-
+/// Compare the Stream Connections parts of two full specs.
 pub fn diff(old_full: &Value, new_full: &Value) -> Result<Report> {
     let old = extract::fragment(old_full).context("in the old spec")?;
     let new = extract::fragment(new_full).context("in the new spec")?;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 
+/// Output format of `cargo xtask diff`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Format {
     /// A grouped report for people.
@@ -11,8 +12,6 @@ pub enum Format {
     /// The same report as JSON, for scripts and CI.
     Json,
 }
-
-/// Where a change belongs in the report; the order is the report's order.
 
 impl Report {
     pub fn render(&self, format: Format) -> String {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use super::{Differ, Kind, Section};
+use crate::openapi;
 
 impl<'a> Differ<'a> {
     pub(super) fn problem_types(&mut self, old: &Value, new: &Value) {
@@ -79,9 +80,7 @@ pub(super) fn problem_types(spec: &Value) -> BTreeMap<String, String> {
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let ref_name = |v: &Value| -> Option<String> {
-        Some(v.get("$ref")?.as_str()?.rsplit('/').next()?.to_owned())
-    };
+    let ref_name = |v: &Value| openapi::ref_name(v).map(str::to_owned);
     let mut types = BTreeMap::new();
     let mut family = BTreeSet::new();
     for (name, schema) in schemas {
@@ -101,7 +100,8 @@ pub(super) fn problem_types(spec: &Value) -> BTreeMap<String, String> {
         {
             let target = target
                 .as_str()
-                .and_then(|t| t.rsplit('/').next())
+                .and_then(openapi::component_ref)
+                .map(|(_, name)| name)
                 .unwrap_or_default();
             types.insert(uri.clone(), target.to_owned());
             family.insert(target.to_owned());

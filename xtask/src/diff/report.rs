@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+/// Where a change belongs in the report; the order is the report's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Section {
