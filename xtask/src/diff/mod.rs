@@ -21,9 +21,11 @@
 //!
 //! The walk is split by concern: `operations` (and their request bodies and
 //! responses), `parameters`, `schemas` (compared by position),
+//! `keywords` (what each schema keyword means for compatibility),
 //! `schema_names` (renames, additions, removals), `problem_types`, with the
 //! findings in `report` and their rendering in `output`.
 
+mod keywords;
 mod operations;
 mod output;
 mod parameters;

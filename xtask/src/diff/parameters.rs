@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::schemas::is_true;
+use super::keywords::is_true;
 use super::{Ctx, Differ, Direction, Kind, Section};
 use crate::openapi::{Operation, param_key};
 

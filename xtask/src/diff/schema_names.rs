@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::keywords::canonical;
 use super::{Differ, Kind, Section};
 
 impl<'a> Differ<'a> {
@@ -110,54 +111,5 @@ impl<'a> Differ<'a> {
             };
             self.push(Section::Schemas, Kind::SchemaAdded, &name, summary, false);
         }
-    }
-}
-
-/// A schema with its names and prose removed: documentation keywords are
-/// dropped, `$ref` targets blanked, `required` and `enum` sorted. Two
-/// schemas with equal canonical forms accept the same documents, up to what
-/// their references point at.
-pub(super) fn canonical(schema: &Value) -> Value {
-    const PROSE: [&str; 6] = [
-        "description",
-        "example",
-        "examples",
-        "title",
-        "externalDocs",
-        "discriminator",
-    ];
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| !PROSE.contains(&k.as_str()))
-                .map(|(k, v)| {
-                    let v = match k.as_str() {
-                        "$ref" => Value::String(String::new()),
-                        // Property names are data here, not keywords to drop.
-                        "properties" => Value::Object(
-                            v.as_object()
-                                .into_iter()
-                                .flatten()
-                                .map(|(name, prop)| (name.clone(), canonical(prop)))
-                                .collect(),
-                        ),
-                        "required" | "enum" => {
-                            let mut items: Vec<String> = v
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .map(Value::to_string)
-                                .collect();
-                            items.sort();
-                            json!(items)
-                        }
-                        _ => canonical(v),
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
     }
 }
