@@ -143,7 +143,7 @@ pub fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
 /// One realistic change X could make in a release, applied to a full spec
 /// or to the fragment (the same JSON shape where it matters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub enum SpecChange {
     /// `successful_kills` renamed to `succeeded` in every terminate response.
     SuccessfulKillsRenamed,
     /// A new optional `tag` on `Connection`, selectable in `connection.fields`.
@@ -167,10 +167,10 @@ pub const TERMINATE_DATA: [&str; 3] = [
     "DeleteConnectionsByUuidsResponseData",
 ];
 
-impl Change {
+impl SpecChange {
     pub fn apply(self, spec: &mut Value) {
         match self {
-            Change::SuccessfulKillsRenamed => {
+            SpecChange::SuccessfulKillsRenamed => {
                 let schemas = schemas(spec);
                 for name in TERMINATE_DATA {
                     let data = &mut schemas[name];
@@ -187,7 +187,7 @@ impl Change {
                     }
                 }
             }
-            Change::ConnectionTagAdded => {
+            SpecChange::ConnectionTagAdded => {
                 schemas(spec)["Connection"]["properties"]["tag"] =
                     serde_json::json!({"type": "string", "description": "A label."});
                 spec.pointer_mut(
@@ -197,7 +197,7 @@ impl Change {
                 .expect("connection.fields is an enum")
                 .push("tag".into());
             }
-            Change::ProblemHostMoved => {
+            SpecChange::ProblemHostMoved => {
                 let text = spec.to_string().replace(
                     "https://api.x.com/2/problems/",
                     &format!("{NEW_PROBLEM_HOST}/2/problems/"),
@@ -205,16 +205,16 @@ impl Change {
                 assert_ne!(text, spec.to_string(), "the spec names problem types");
                 *spec = serde_json::from_str(&text).unwrap();
             }
-            Change::MaxResultsRaised => {
+            SpecChange::MaxResultsRaised => {
                 history_param(spec, "max_results")["schema"]["maximum"] = 500.into();
             }
-            Change::SinceParameterAdded => {
+            SpecChange::SinceParameterAdded => {
                 history_params(spec).push(serde_json::json!({
                     "in": "query", "name": "since", "required": false, "style": "form",
                     "schema": {"type": "string", "format": "date-time"}
                 }));
             }
-            Change::ConnectionRenamed => {
+            SpecChange::ConnectionRenamed => {
                 let connection = schemas(spec).remove("Connection").unwrap();
                 schemas(spec).insert("StreamConnection".into(), connection);
                 let text = spec.to_string().replace(

@@ -10,8 +10,8 @@ use std::process::Output;
 use serde_json::{Value, json};
 
 use crate::common::{
-    CURRENT_FIXTURE, Change, NEW_PROBLEM_HOST, PREVIOUS_FIXTURE, TERMINATE_DATA, assert_success,
-    fixture, path_str, read_json, stderr, stdout, write_json, xtask,
+    CURRENT_FIXTURE, NEW_PROBLEM_HOST, PREVIOUS_FIXTURE, SpecChange, TERMINATE_DATA,
+    assert_success, fixture, path_str, read_json, stderr, stdout, write_json, xtask,
 };
 
 fn diff(old: &Path, new: &Path, format: &str) -> Output {
@@ -217,7 +217,7 @@ fn failing_to_compare_is_an_error() {
 // ----- one realistic change at a time, on the current release ---------------
 
 /// The report for the current release against itself with `change` applied.
-fn report_for(change: Change) -> Value {
+fn report_for(change: SpecChange) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let mut spec = read_json(&fixture(CURRENT_FIXTURE));
     change.apply(&mut spec);
@@ -235,7 +235,7 @@ fn note(change: &Value) -> &str {
 
 #[test]
 fn renamed_property_is_one_breaking_rename() {
-    let report = report_for(Change::SuccessfulKillsRenamed);
+    let report = report_for(SpecChange::SuccessfulKillsRenamed);
     for schema in TERMINATE_DATA {
         let renamed = one(
             &report,
@@ -259,7 +259,7 @@ fn renamed_property_is_one_breaking_rename() {
 
 #[test]
 fn new_optional_connection_field_is_breaking_and_says_why() {
-    let report = report_for(Change::ConnectionTagAdded);
+    let report = report_for(SpecChange::ConnectionTagAdded);
     let added = one(&report, "property-added", "Connection.tag");
     assert_eq!(added["breaking"], true, "a public struct gains a field");
     assert!(
@@ -280,7 +280,7 @@ fn new_optional_connection_field_is_breaking_and_says_why() {
 
 #[test]
 fn problem_host_moved_is_reported_per_type() {
-    let report = report_for(Change::ProblemHostMoved);
+    let report = report_for(SpecChange::ProblemHostMoved);
     let moved: Vec<&Value> = changes(&report)
         .iter()
         .filter(|c| c["kind"] == "problem-type-moved")
@@ -304,7 +304,7 @@ fn problem_host_moved_is_reported_per_type() {
 
 #[test]
 fn raised_max_results_is_a_looser_bound_and_not_breaking() {
-    let report = report_for(Change::MaxResultsRaised);
+    let report = report_for(SpecChange::MaxResultsRaised);
     let [bound] = changes(&report).as_slice() else {
         panic!("expected exactly one change: {report:#}");
     };
@@ -317,7 +317,7 @@ fn raised_max_results_is_a_looser_bound_and_not_breaking() {
 
 #[test]
 fn new_query_parameter_says_xconn_ext_must_wrap_or_list_it() {
-    let report = report_for(Change::SinceParameterAdded);
+    let report = report_for(SpecChange::SinceParameterAdded);
     let [added] = changes(&report).as_slice() else {
         panic!("expected exactly one change: {report:#}");
     };
@@ -339,7 +339,7 @@ fn new_query_parameter_says_xconn_ext_must_wrap_or_list_it() {
 
 #[test]
 fn renamed_connection_schema_is_breaking() {
-    let report = report_for(Change::ConnectionRenamed);
+    let report = report_for(SpecChange::ConnectionRenamed);
     let renamed = one(&report, "schema-renamed", "StreamConnection");
     assert_eq!(renamed["old"], "Connection");
     assert_eq!(renamed["breaking"], true);

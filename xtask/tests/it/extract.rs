@@ -182,3 +182,25 @@ fn a_missing_file_or_a_spec_without_a_version_is_an_error() {
     );
     assert!(!Path::new(&dir.path().join("o.json")).exists());
 }
+
+#[test]
+fn diff_reads_a_url_too() {
+    let body = fs::read(fixture(CURRENT_FIXTURE)).unwrap();
+    let (base, server) = serve_once("200 OK", body);
+    let fragment = workspace_root().join(FRAGMENT);
+    let output = xtask(
+        &[
+            "diff",
+            path_str(&fragment),
+            &format!("{base}/2/openapi.json"),
+        ],
+        no_upstream().path(),
+    );
+    server.join().unwrap();
+    assert_success(&output);
+    assert!(
+        stdout(&output).ends_with("\n0 changes, 0 breaking\n"),
+        "{}",
+        stdout(&output)
+    );
+}

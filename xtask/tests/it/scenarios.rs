@@ -20,7 +20,8 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use crate::common::{
-    Change, FRAGMENT, assert_success, no_upstream, read_json, workspace_root, write_json, xtask_at,
+    FRAGMENT, SpecChange, assert_success, no_upstream, read_json, workspace_root, write_json,
+    xtask_at,
 };
 
 /// One scenario at a time: they share the scratch workspace and its target.
@@ -90,7 +91,7 @@ fn scratch_workspace(root: &Path) {
 }
 
 /// Apply `change` to the fragment, regenerate, and check xconn-ext.
-fn build_with(change: Change) -> Outcome {
+fn build_with(change: SpecChange) -> Outcome {
     let _one_at_a_time = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
     let scratch = target_dir().join("xtask-scenarios");
     let root = scratch.join("workspace");
@@ -135,7 +136,7 @@ fn build_with(change: Change) -> Outcome {
 }
 
 #[track_caller]
-fn assert_fails_in_xconn_ext(change: Change) {
+fn assert_fails_in_xconn_ext(change: SpecChange) {
     let outcome = build_with(change);
     assert!(
         !outcome.builds,
@@ -154,7 +155,7 @@ fn assert_fails_in_xconn_ext(change: Change) {
 }
 
 #[track_caller]
-fn assert_builds(change: Change) {
+fn assert_builds(change: SpecChange) {
     let outcome = build_with(change);
     assert!(
         outcome.builds,
@@ -166,31 +167,31 @@ fn assert_builds(change: Change) {
 #[test]
 #[ignore = "needs the xconn-ext wire adapter (h-seam)"]
 fn renamed_successful_kills_fails_the_build_in_xconn_ext() {
-    assert_fails_in_xconn_ext(Change::SuccessfulKillsRenamed);
+    assert_fails_in_xconn_ext(SpecChange::SuccessfulKillsRenamed);
 }
 
 #[test]
 #[ignore = "needs the xconn-ext wire adapter (h-seam)"]
 fn new_connection_field_fails_the_build_in_xconn_ext() {
-    assert_fails_in_xconn_ext(Change::ConnectionTagAdded);
+    assert_fails_in_xconn_ext(SpecChange::ConnectionTagAdded);
 }
 
 #[test]
 fn problem_host_moved_builds() {
-    assert_builds(Change::ProblemHostMoved);
+    assert_builds(SpecChange::ProblemHostMoved);
 }
 
 #[test]
 fn max_results_raised_builds() {
-    assert_builds(Change::MaxResultsRaised);
+    assert_builds(SpecChange::MaxResultsRaised);
 }
 
 #[test]
 fn new_query_parameter_builds() {
-    assert_builds(Change::SinceParameterAdded);
+    assert_builds(SpecChange::SinceParameterAdded);
 }
 
 #[test]
 fn renamed_connection_schema_fails_the_build_in_xconn_ext() {
-    assert_fails_in_xconn_ext(Change::ConnectionRenamed);
+    assert_fails_in_xconn_ext(SpecChange::ConnectionRenamed);
 }
