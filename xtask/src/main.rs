@@ -49,7 +49,7 @@ enum Command {
     /// came from, from a full X spec.
     Extract {
         /// The full upstream spec (JSON): a file path, or an https:// URL
-        /// such as https://api.x.com/2/openapi.json.
+        /// such as `https://api.x.com/2/openapi.json`.
         #[arg(long)]
         from: String,
         /// Where to write the fragment (the record goes beside it as

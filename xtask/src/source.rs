@@ -1,5 +1,5 @@
 //! Reading the full upstream spec `extract --from` names: a file path or an
-//! `https://` URL (X publishes its spec at https://api.x.com/2/openapi.json).
+//! `https://` URL (X publishes its spec at `https://api.x.com/2/openapi.json`).
 
 use std::io::Read as _;
 use std::net::IpAddr;
