@@ -28,7 +28,7 @@ pub fn run(root: &Path) -> Result<bool> {
     let mut fresh = true;
     let record = UpstreamRecord::read(root)?;
     let fragment = workspace::read(&root.join(FRAGMENT))?;
-    let extract_cmd = format!("cargo xtask extract --from {}", record.source());
+    let extract_cmd = record.extract_command();
 
     // 1. The fragment is what extract wrote: no upstream file needed.
     let sha = sha256_hex(fragment.as_bytes());

@@ -58,8 +58,17 @@ impl UpstreamRecord {
         workspace::to_pretty_json(self)
     }
 
-    /// The `--from` argument that reproduces the fragment.
+    /// Where the fragment came from: the URL, or the file's name.
     pub fn source(&self) -> &str {
         self.url.as_deref().unwrap_or(&self.file)
+    }
+
+    /// The `extract` command that reproduces the fragment, as far as the
+    /// record knows: a file is recorded by name only, not by where it was.
+    pub fn extract_command(&self) -> String {
+        match &self.url {
+            Some(url) => format!("cargo xtask extract --from {url}"),
+            None => format!("cargo xtask extract --from <path of {}>", self.file),
+        }
     }
 }
