@@ -65,7 +65,10 @@ impl<'a> Differ<'a> {
                 false,
             )
             .values(None, Some(json!(uri)))
-            .because("problem types are open strings in xconn (adjust.rs)");
+            .because(
+                "problem types are open strings in xconn (adjust.rs); \
+                 xconn_sdk::spec::PROBLEM_SLUGS lists it after `cargo xtask generate`",
+            );
         }
     }
 }
