@@ -8,19 +8,15 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::openapi::{self, for_each_operation_mut, resolve};
+
 /// A query parameter declared `style: form, explode: false` on an array:
 /// X expects `name=a,b`, progenitor sends `name=a&name=b`. The generated
 /// crate's hand-written hook merges the repeated keys of exactly these names.
 pub fn form_no_explode_query_params(spec: &Value) -> Vec<String> {
     let mut names = Vec::new();
-    for_each_operation(spec, |op| {
-        for param in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let param = resolve(spec, param);
+    for op in openapi::operations(spec) {
+        for param in op.parameters(spec) {
             let is_query = param.get("in").and_then(Value::as_str) == Some("query");
             let no_explode = param.get("explode").and_then(Value::as_bool) == Some(false);
             let style_form = matches!(
@@ -42,7 +38,7 @@ pub fn form_no_explode_query_params(spec: &Value) -> Vec<String> {
                 names.push(name.to_owned());
             }
         }
-    });
+    }
     names.sort();
     names.dedup();
     names
@@ -73,10 +69,7 @@ fn free_form_partial_errors(spec: &mut Value) {
             continue;
         };
         let items_are_problems = errors.get("type").and_then(Value::as_str) == Some("array")
-            && errors
-                .pointer("/items/$ref")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.ends_with("/Problem"));
+            && errors.get("items").and_then(openapi::ref_name) == Some("Problem");
         if items_are_problems && let Some(items) = errors.get_mut("items") {
             *items = json!({});
         }
@@ -196,45 +189,6 @@ fn allow_unknown_fields(spec: &mut Value) {
 fn component_schemas(spec: &mut Value) -> Option<&mut Map<String, Value>> {
     spec.pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
-}
-
-pub(crate) const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-fn for_each_operation(spec: &Value, mut f: impl FnMut(&Value)) {
-    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
-        for item in paths.values() {
-            for method in METHODS {
-                if let Some(op) = item.get(method) {
-                    f(op);
-                }
-            }
-        }
-    }
-}
-
-fn for_each_operation_mut(spec: &mut Value, mut f: impl FnMut(&mut Value)) {
-    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
-            for method in METHODS {
-                if let Some(op) = item.get_mut(method) {
-                    f(op);
-                }
-            }
-        }
-    }
-}
-
-/// Follow a local `$ref` (one level is all this spec uses for these nodes).
-fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(target) => target
-            .strip_prefix('#')
-            .and_then(|p| spec.pointer(p))
-            .unwrap_or(node),
-        None => node,
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
+use crate::openapi;
+use crate::record::UpstreamRecord;
+use crate::source::Upstream;
+use crate::workspace;
+
 /// Every path under this prefix belongs to the fragment.
 pub const PATH_PREFIX: &str = "/2/connections";
 
@@ -117,17 +122,22 @@ fn collect_refs(value: &Value, out: &mut Vec<(String, String)>) {
 }
 
 fn parse_ref(target: &str) -> Option<(String, String)> {
-    let rest = target.strip_prefix("#/components/")?;
-    let (section, name) = rest.split_once('/')?;
+    let (section, name) = openapi::component_ref(target)?;
     Some((section.to_owned(), name.to_owned()))
 }
 
-/// Pretty JSON with sorted keys (serde_json's map is a `BTreeMap` here) and a
-/// final newline, so the checked-in file diffs line by line.
-pub fn to_pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
-    text.push('\n');
-    text
+/// What `extract` writes for `upstream`: the fragment's text and the record
+/// of where it came from.
+pub fn extract(upstream: &Upstream) -> Result<(String, UpstreamRecord)> {
+    let full: Value = serde_json::from_str(&upstream.text)
+        .with_context(|| format!("{} is not JSON", upstream.file))?;
+    let version = full
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .with_context(|| format!("{} has no info.version", upstream.file))?;
+    let fragment_text = workspace::to_pretty_json(&fragment(&full)?);
+    let record = UpstreamRecord::new(upstream, version, &fragment_text);
+    Ok((fragment_text, record))
 }
 
 #[cfg(test)]

@@ -1,30 +1,34 @@
 //! `cargo xtask`: the only writer of xconn's generated files.
 //!
-//! - `extract`  cuts `openapi/connections.json` out of a full X spec;
-//! - `generate` runs progenitor on it and writes `xconn-sdk/src/generated.rs`;
-//! - `check`    writes nothing and fails, with a diff, when either is stale;
+//! - `extract`  cuts `openapi/connections.json` out of a full X spec (a file
+//!   or an `https://` URL) and records where it came from;
+//! - `generate` runs progenitor on it, writes `xconn-sdk/src/generated.rs`,
+//!   and brings every place that names the spec version in line;
+//! - `check`    writes nothing and fails, naming the fixing command, when any
+//!   of those is stale or was edited by hand;
 //! - `diff`     reports what changed between two upstream releases, and what breaks.
 
 mod adjust;
+mod check;
 mod diff;
 mod extract;
 mod generate;
+mod openapi;
+mod record;
+mod release;
+mod source;
 mod spec_facts;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 
-const FRAGMENT: &str = "openapi/connections.json";
-const UPSTREAM_RECORD: &str = "openapi/upstream.json";
-const GENERATED: &str = "xconn-sdk/src/generated.rs";
-/// Where the upstream specs live relative to the workspace root, unless
-/// `XCONN_UPSTREAM_DIR` says otherwise.
-const UPSTREAM_DIR: &str = "../shared/upstream";
+use crate::record::UpstreamRecord;
+use crate::workspace::{FRAGMENT, GENERATED, UPSTREAM_RECORD, read, write};
 
 #[derive(Parser)]
 #[command(
@@ -41,33 +45,39 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// (Re)write the Stream Connections fragment from a full X spec.
+    /// (Re)write the Stream Connections fragment, and the record of where it
+    /// came from, from a full X spec.
     Extract {
-        /// The full upstream spec (JSON).
+        /// The full upstream spec (JSON): a file path, or an https:// URL
+        /// such as `https://api.x.com/2/openapi.json`.
         #[arg(long)]
-        from: PathBuf,
-        /// Where to write the fragment.
+        from: String,
+        /// Where to write the fragment (the record goes beside it as
+        /// upstream.json).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Generate the raw client from the fragment.
+    /// Generate the raw client from the fragment, and write the recorded spec
+    /// version into the crate versions and the READMEs.
     Generate {
-        /// The fragment to generate from.
+        /// The fragment to generate from (then only the code is written).
         #[arg(long)]
         spec: Option<PathBuf>,
-        /// Where to write the generated code.
+        /// Where to write the generated code (then only the code is written).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Verify the fragment and the generated code are fresh; writes nothing.
+    /// Verify the fragment, the generated code and the version bookkeeping
+    /// are fresh; writes nothing.
     Check,
     /// Report what changed in the Stream Connections API between two full
     /// specs, marking what breaks clients. Exits 0 whatever it finds.
     Diff {
-        /// The older full upstream spec (JSON).
-        old: PathBuf,
-        /// The newer full upstream spec (JSON).
-        new: PathBuf,
+        /// The older spec (JSON): a full upstream spec, or the checked-in
+        /// fragment `openapi/connections.json`; a file path or an https:// URL.
+        old: String,
+        /// The newer spec (JSON), likewise.
+        new: String,
         /// How to print the report.
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
@@ -80,7 +90,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Extract { from, out } => cmd_extract(&root, &from, out),
         Command::Generate { spec, out } => cmd_generate(&root, spec, out),
-        Command::Check => cmd_check(&root),
+        Command::Check => check::run(&root),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
     };
     match result {
@@ -100,57 +110,56 @@ fn default_root() -> PathBuf {
         .to_path_buf()
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Extract the fragment text and the record of where it came from.
-fn extract_texts(full_text: &str, upstream_name: &str) -> Result<(String, String)> {
-    let full: Value = serde_json::from_str(full_text).context("upstream spec is not JSON")?;
-    let fragment = extract::fragment(&full)?;
-    let record = json!({
-        "file": upstream_name,
-        "sha256": sha256_hex(full_text.as_bytes()),
-        "version": full.pointer("/info/version").cloned().unwrap_or(Value::Null),
-    });
-    Ok((extract::to_pretty(&fragment), extract::to_pretty(&record)))
-}
-
-fn cmd_extract(root: &Path, from: &Path, out: Option<PathBuf>) -> Result<bool> {
+fn cmd_extract(root: &Path, from: &str, out: Option<PathBuf>) -> Result<bool> {
     let out = out.unwrap_or_else(|| root.join(FRAGMENT));
-    let full_text = read(from)?;
-    let name = from
-        .file_name()
-        .and_then(|n| n.to_str())
-        .context("--from has no file name")?;
-    let (fragment, record) = extract_texts(&full_text, name)?;
+    let upstream = source::load(from)?;
+    let (fragment, record) = extract::extract(&upstream)?;
     write(&out, &fragment)?;
     let record_path = out.with_file_name("upstream.json");
-    write(&record_path, &record)?;
-    println!("wrote {} and {}", out.display(), record_path.display());
+    write(&record_path, &record.to_text())?;
+    println!(
+        "wrote {} and {} (X API v2 {}); next: `cargo xtask generate`",
+        out.display(),
+        record_path.display(),
+        record.version
+    );
     Ok(true)
 }
 
 fn cmd_generate(root: &Path, spec: Option<PathBuf>, out: Option<PathBuf>) -> Result<bool> {
+    // With the workspace's own files, the release bookkeeping follows; a
+    // fragment or output given by hand is a one-off rendering.
+    let own_files = spec.is_none() && out.is_none();
     let spec = spec.unwrap_or_else(|| root.join(FRAGMENT));
     let out = out.unwrap_or_else(|| root.join(GENERATED));
-    let code = generate::render(&read(&spec)?, &display_name(root, &spec))?;
+    let text = read(&spec)?;
+    // Everything is checked before anything is written.
+    let release_plan = if own_files {
+        let record = UpstreamRecord::read(root)?;
+        let version = serde_json::from_str::<Value>(&text)
+            .context("the fragment is not JSON")?
+            .pointer("/info/version")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if version.as_deref() != Some(record.version.as_str()) {
+            bail!(
+                "{FRAGMENT} has info.version {version:?} but {UPSTREAM_RECORD} records {:?}; \
+                 run `cargo xtask extract --from <spec>` rather than editing either",
+                record.version
+            );
+        }
+        Some((release::plan(root, &record)?, record.version))
+    } else {
+        None
+    };
+    let code = generate::render(&text, &display_name(root, &spec))?;
     write(&out, &code)?;
     println!("wrote {}", out.display());
+    if let Some((plan, version)) = release_plan {
+        for file in release::apply(root, &plan)? {
+            println!("wrote {file} (spec version {version})");
+        }
+    }
     Ok(true)
 }
 
@@ -167,95 +176,14 @@ fn display_name(root: &Path, spec: &Path) -> String {
     }
 }
 
-fn cmd_diff(old: &Path, new: &Path, format: diff::Format) -> Result<bool> {
-    let parse = |path: &Path| -> Result<Value> {
-        serde_json::from_str(&read(path)?)
-            .with_context(|| format!("{} is not JSON", path.display()))
+fn cmd_diff(old: &str, new: &str, format: diff::Format) -> Result<bool> {
+    let parse = |from: &str| -> Result<Value> {
+        let upstream = source::load(from)?;
+        serde_json::from_str(&upstream.text).with_context(|| format!("{from} is not JSON"))
     };
     let report = diff::diff(&parse(old)?, &parse(new)?)?;
     print!("{}", report.render(format));
     // A report, not a gate: breaking changes are expected on a spec bump and
     // are for a person to weigh, so only a failure to compare is an error.
     Ok(true)
-}
-
-fn cmd_check(root: &Path) -> Result<bool> {
-    let mut fresh = true;
-    let fragment_path = root.join(FRAGMENT);
-    let fragment = read(&fragment_path)?;
-
-    // 1. The fragment against what `extract` would write from the recorded upstream.
-    let record: Value = serde_json::from_str(&read(&root.join(UPSTREAM_RECORD))?)
-        .context("openapi/upstream.json is not JSON")?;
-    let file = record["file"]
-        .as_str()
-        .context("openapi/upstream.json has no `file`")?;
-    let upstream_dir = std::env::var_os("XCONN_UPSTREAM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(UPSTREAM_DIR));
-    let upstream_path = upstream_dir.join(file);
-    if upstream_path.is_file() {
-        let full_text = read(&upstream_path)?;
-        let (expected_fragment, expected_record) = extract_texts(&full_text, file)?;
-        if record["sha256"].as_str() != Some(sha256_hex(full_text.as_bytes()).as_str()) {
-            bail!(
-                "{} does not match the sha256 recorded in {UPSTREAM_RECORD}; \
-                 the upstream copy changed",
-                upstream_path.display()
-            );
-        }
-        fresh &= compare(
-            FRAGMENT,
-            &fragment,
-            &expected_fragment,
-            &format!("cargo xtask extract --from {}", upstream_path.display()),
-        );
-        fresh &= compare(
-            UPSTREAM_RECORD,
-            &read(&root.join(UPSTREAM_RECORD))?,
-            &expected_record,
-            &format!("cargo xtask extract --from {}", upstream_path.display()),
-        );
-    } else {
-        println!(
-            "skipped the upstream comparison: {} not found (set XCONN_UPSTREAM_DIR)",
-            upstream_path.display()
-        );
-    }
-
-    // 2. generated.rs against what `generate` would write from the fragment.
-    let expected = generate::render(&fragment, FRAGMENT)?;
-    let actual = std::fs::read_to_string(root.join(GENERATED)).unwrap_or_default();
-    fresh &= compare(GENERATED, &actual, &expected, "cargo xtask generate");
-
-    if fresh {
-        println!("fresh: {FRAGMENT}, {GENERATED}");
-    }
-    Ok(fresh)
-}
-
-/// Print a bounded unified diff and the fixing command when texts differ.
-fn compare(name: &str, actual: &str, expected: &str, fix: &str) -> bool {
-    if actual == expected {
-        return true;
-    }
-    const MAX_LINES: usize = 200;
-    let diff = similar::TextDiff::from_lines(actual, expected);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name} (checked in)"),
-            &format!("{name} (expected)"),
-        )
-        .to_string();
-    eprintln!("stale: {name}; run `{fix}` and commit the result");
-    for line in text.lines().take(MAX_LINES) {
-        eprintln!("{line}");
-    }
-    let total = text.lines().count();
-    if total > MAX_LINES {
-        eprintln!("... ({} more diff lines)", total - MAX_LINES);
-    }
-    false
 }

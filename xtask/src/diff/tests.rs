@@ -244,7 +244,7 @@ fn parameter_schemas_enums_bounds_defaults_and_types() {
     assert!(removed.breaking);
     assert_eq!(removed.old, Some(json!(["inactive"])));
     let added = find(&c, Kind::EnumValuesAdded, &at("status"));
-    assert!(!added.breaking);
+    assert!(added.breaking, "the generated enum gains a variant");
     assert_eq!(added.new, Some(json!(["all"])));
     assert_breaking(&c, Kind::DefaultChanged, &at("status"), false);
 
@@ -305,7 +305,7 @@ fn request_body_properties_and_required() {
     }
     assert_breaking(&c, Kind::PropertyRemoved, "Req.gone", true);
     assert_breaking(&c, Kind::PropertyAdded, "Req.must", true);
-    assert_breaking(&c, Kind::PropertyAdded, "Req.may", false);
+    assert_breaking(&c, Kind::PropertyAdded, "Req.may", true);
     assert_breaking(&c, Kind::BecameRequired, "Req", true);
     assert_breaking(&c, Kind::BecameOptional, "Req", false);
     assert!(
@@ -366,14 +366,21 @@ fn response_properties_required_enums_and_bounds() {
     for change in &c {
         assert_eq!(change.section, Section::Responses, "{change:#?}");
     }
-    assert_breaking(&c, Kind::PropertyAdded, "Resp.id", false);
-    assert_breaking(&c, Kind::PropertyRemoved, "Resp.gone", true);
+    // The only string removed and the only string added: one property renamed.
+    let renamed = find(&c, Kind::PropertyRenamed, "Resp.gone");
+    assert!(renamed.breaking);
+    assert_eq!(renamed.new, Some(json!("id")));
+    assert!(
+        !c.iter()
+            .any(|c| matches!(c.kind, Kind::PropertyAdded | Kind::PropertyRemoved)),
+        "{c:#?}"
+    );
     let optional = find(&c, Kind::BecameOptional, "Resp");
     assert!(optional.breaking);
     assert!(optional.note.as_deref().unwrap().contains("Option"));
     assert_breaking(&c, Kind::BecameRequired, "Resp", true);
-    assert_breaking(&c, Kind::EnumValuesAdded, "Resp.reason", false);
-    assert_breaking(&c, Kind::EnumValuesRemoved, "Resp.reason", false);
+    assert_breaking(&c, Kind::EnumValuesAdded, "Resp.reason", true);
+    assert_breaking(&c, Kind::EnumValuesRemoved, "Resp.reason", true);
     assert_breaking(&c, Kind::TypeChanged, "Resp.plain", true);
     assert_breaking(&c, Kind::BoundChanged, "Resp.list", false);
     assert_breaking(&c, Kind::TypeChanged, "Resp.list[]", true);
@@ -459,7 +466,14 @@ fn schema_renamed_at_the_same_position() {
     );
     let c = changes(&old, &new);
     let renamed = find(&c, Kind::SchemaRenamed, "GetConnectionHistoryResponse");
-    assert!(!renamed.breaking);
+    assert!(renamed.breaking, "a public type of xconn-sdk is renamed");
+    assert!(
+        renamed
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("xconn_sdk::types::Get2ConnectionsResponse")
+    );
     assert_eq!(renamed.old, Some(json!("Get2ConnectionsResponse")));
     assert!(
         renamed.summary.contains("same position"),
@@ -471,7 +485,7 @@ fn schema_renamed_at_the_same_position() {
         &c,
         Kind::PropertyAdded,
         "GetConnectionHistoryResponse.id",
-        false,
+        true,
     );
     // ...and neither name is reported as removed or added.
     assert!(
@@ -521,7 +535,7 @@ fn schema_renamed_with_the_same_shape_elsewhere() {
     );
     assert_breaking(
         &c,
-        Kind::PropertyRemoved,
+        Kind::PropertyRenamed,
         &format!("{GET} 200 application/json.a"),
         true,
     );
@@ -548,7 +562,7 @@ fn shapes_shared_by_several_schemas_are_not_guessed_as_renames() {
     let c = changes(&old, &new);
     assert!(!c.iter().any(|c| c.kind == Kind::SchemaRenamed), "{c:#?}");
     for name in ["A", "B"] {
-        assert_breaking(&c, Kind::SchemaRemoved, name, false);
+        assert_breaking(&c, Kind::SchemaRemoved, name, true);
     }
     for name in ["C", "D"] {
         assert_breaking(&c, Kind::SchemaAdded, name, false);
@@ -618,7 +632,7 @@ fn a_reference_to_another_surviving_schema_is_not_a_rename() {
         Kind::SchemaReferenceChanged,
         "GET /2/connections 200 application/json.x",
     );
-    assert!(!changed.breaking);
+    assert!(changed.breaking, "the field's type changes");
 }
 
 #[test]
@@ -717,7 +731,7 @@ fn all_of_is_compared_by_what_it_accepts() {
     );
     let c = changes(&old, &new);
     assert!(c.iter().all(|c| c.section == Section::Schemas), "{c:#?}");
-    assert_breaking(&c, Kind::SchemaRemoved, "Base", false);
+    assert_breaking(&c, Kind::SchemaRemoved, "Base", true);
 }
 
 #[test]
@@ -733,9 +747,12 @@ fn recursive_schemas_terminate() {
         &spec(get(json!([]), resp.clone()), node("a")),
         &spec(get(json!([]), resp), node("b")),
     );
-    assert_breaking(&c, Kind::PropertyRemoved, "Node.a", true);
-    assert_breaking(&c, Kind::PropertyAdded, "Node.b", false);
-    assert_eq!(c.len(), 2, "{c:#?}");
+    assert_eq!(
+        find(&c, Kind::PropertyRenamed, "Node.a").new,
+        Some(json!("b"))
+    );
+
+    assert_eq!(c.len(), 1, "{c:#?}");
 }
 
 #[test]

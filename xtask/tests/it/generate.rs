@@ -1,14 +1,14 @@
 //! `extract` and `generate` end to end: the previous upstream release must
 //! still produce a client (regeneration has to survive a spec bump, not just
-//! the spec it was written against), and both commands must be deterministic
-//! because `check` compares their output byte for byte.
-
-mod common;
+//! the spec it was written against), and `generate` must be deterministic
+//! because `check` compares its output byte for byte.
 
 use std::fs;
-use std::path::Path;
 
-use common::{PREVIOUS_SPEC, assert_success, upstream_dir, workspace_root, xtask};
+use crate::common::{
+    GENERATED, PREVIOUS_FIXTURE, assert_success, copy_of_workspace, fixture, fixtures_dir,
+    path_str, workspace_root, xtask, xtask_at,
+};
 
 const OPERATIONS: [&str; 4] = [
     "get_connection_history",
@@ -16,10 +16,6 @@ const OPERATIONS: [&str; 4] = [
     "delete_all_connections",
     "delete_connections_by_endpoint",
 ];
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
 
 /// Inherent methods of `Client`, however progenitor spreads its impl blocks.
 fn client_methods(file: &syn::File) -> Vec<String> {
@@ -57,29 +53,26 @@ fn type_names(file: &syn::File) -> Vec<String> {
 
 #[test]
 fn previous_spec_extracts_and_generates_a_client() {
-    let Some(upstream) = upstream_dir() else {
-        eprintln!("skipped: upstream specs not found next to the workspace");
-        return;
-    };
-    let root = tempfile::tempdir().unwrap();
-    let root_arg = path_str(root.path());
-    let from = upstream.join(PREVIOUS_SPEC);
-
-    assert_success(&xtask(
-        &["--root", root_arg, "extract", "--from", path_str(&from)],
+    let root = copy_of_workspace();
+    let from = fixture(PREVIOUS_FIXTURE);
+    let upstream = fixtures_dir();
+    assert_success(&xtask_at(
+        root.path(),
+        &["extract", "--from", path_str(&from)],
         &upstream,
     ));
-    assert_success(&xtask(&["--root", root_arg, "generate"], &upstream));
-    // What was just written must also pass `check` against its own upstream.
-    assert_success(&xtask(&["--root", root_arg, "check"], &upstream));
+    assert_success(&xtask_at(root.path(), &["generate"], &upstream));
+    // What was just written passes `check`, upstream comparison included.
+    let output = xtask_at(root.path(), &["check"], &upstream);
+    assert_success(&output);
+    assert!(!crate::common::stdout(&output).contains("skipped"));
 
-    let code = fs::read_to_string(root.path().join("xconn-sdk/src/generated.rs")).unwrap();
+    let code = fs::read_to_string(root.path().join(GENERATED)).unwrap();
     assert!(
         code.contains("(X API v2 2.159)"),
         "header names the version"
     );
     let file = syn::parse_file(&code).expect("generated code parses as Rust");
-
     let methods = client_methods(&file);
     for op in OPERATIONS {
         assert!(
@@ -88,11 +81,12 @@ fn previous_spec_extracts_and_generates_a_client() {
         );
     }
     // Generated type names follow the spec's schema names, which differ
-    // between releases; method names follow operation ids, which do not.
+    // between releases (and so a rename is breaking: see the diff tests).
     let types = type_names(&file);
     for name in ["Get2ConnectionsResponse", "KillConnectionsByUuidsRequest"] {
         assert!(types.iter().any(|t| t == name), "no types::{name}");
     }
+    assert!(code.contains("pub const SPEC_VERSION: &str = \"2.159\";"));
 }
 
 #[test]
@@ -101,7 +95,7 @@ fn generate_twice_is_byte_identical() {
     let spec = workspace_root().join("openapi/connections.json");
     let run = |name: &str| {
         let target = out.path().join(name);
-        let output = xtask(
+        assert_success(&xtask(
             &[
                 "--root",
                 path_str(out.path()),
@@ -112,46 +106,16 @@ fn generate_twice_is_byte_identical() {
                 path_str(&target),
             ],
             out.path(),
-        );
-        assert_success(&output);
+        ));
         fs::read(target).unwrap()
     };
     let (first, second) = (run("a.rs"), run("b.rs"));
     assert!(!first.is_empty());
     assert!(first == second, "two generate runs differ");
-}
-
-#[test]
-fn extract_twice_is_byte_identical() {
-    let Some(upstream) = upstream_dir() else {
-        eprintln!("skipped: upstream specs not found next to the workspace");
-        return;
-    };
-    let from = upstream.join(common::CURRENT_SPEC);
-    let out = tempfile::tempdir().unwrap();
-    let run = |dir: &str| {
-        let target = out.path().join(dir).join("connections.json");
-        let output = xtask(
-            &[
-                "extract",
-                "--from",
-                path_str(&from),
-                "--out",
-                path_str(&target),
-            ],
-            &upstream,
-        );
-        assert_success(&output);
-        let record = target.with_file_name("upstream.json");
-        (fs::read(&target).unwrap(), fs::read(record).unwrap())
-    };
-    let (first, second) = (run("a"), run("b"));
-    assert!(
-        first.0 == second.0,
-        "two extract runs wrote different fragments"
-    );
-    assert!(
-        first.1 == second.1,
-        "two extract runs wrote different records"
-    );
+    // With --spec/--out it is a one-off rendering: nothing else is written.
+    let written: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
 }
