@@ -1903,6 +1903,7 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let man = run_ok(xconn().arg("man")).stdout;
     assert!(man.starts_with(".ie") || man.contains(".TH xconn"), "{man}");
     assert!(man.contains("terminate"));
+}
 
 /// The `list` help takes its facts from the spec and the typed enums: the
 /// `--max-results` range and the `--status` values.
