@@ -52,6 +52,7 @@ mod rate_limit;
 mod response;
 mod retry;
 mod terminate;
+pub mod watch;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
@@ -71,3 +72,7 @@ pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use rate_limit::RateLimit;
 pub use retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use terminate::{MAX_UUIDS_PER_REQUEST, TerminateReport, TerminateResult};
+pub use watch::{
+    Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,
+    WatchEvent, WatchWarning,
+};

@@ -1,0 +1,499 @@
+//! Watching connections: a live stream of what starts and ends, with an
+//! optional guard against duplicates. See [`Client::watch`].
+//!
+//! # What a poll sends
+//!
+//! Every poll reads all pages of the active connections (`status=active`,
+//! 100 a page), then the history (`status=inactive`) only as far as it must
+//! to explain what ended (see below); with the guard on, one
+//! `DELETE /2/connections` when an endpoint has too many. The baseline
+//! (poll 0) reads the first history page *before* the active list, to tell
+//! what ended before the watch from what ends during it. In a quiet steady
+//! state a poll is two requests: one active page, one history page.
+//!
+//! The history is read newest `connected_at` first (the order X lists it
+//! in) until every connection that left the active list is found, and past
+//! the point where a connection could have come and gone since the last
+//! poll. Ended connections are remembered only that far back, so memory
+//! stays flat however long the watch runs.
+//!
+//! # Rate limits and failures
+//!
+//! No request is sent while the last response said
+//! `x-rate-limit-remaining: 0` and its `x-rate-limit-reset` has not passed:
+//! the watch waits for the reset (and says so with a
+//! [`WarningKind::RateLimitWait`]). Polls are spread so that the remaining
+//! requests last the window. A `429` waits for the reset and carries on.
+//! Transient failures (5xx, timeouts, connection errors) are retried with
+//! backoff, each reported as a [`WarningKind::Retrying`], and the stream goes
+//! on; any other error (401, 403, a spent usage cap, a bad request, an
+//! undecodable response) ends the stream with that error.
+
+mod clock;
+mod event;
+mod guard;
+pub mod metrics;
+mod pacer;
+mod tracker;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::channel::mpsc;
+use futures::stream::{self, BoxStream};
+use futures::{SinkExt, StreamExt};
+use rand::Rng;
+
+pub use clock::{Clock, SharedClock, SystemClock};
+pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent, WatchWarning};
+
+use crate::client::Client;
+use crate::connection::Connection;
+use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::error::Error;
+use crate::pagination::Page;
+use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
+use pacer::Pacer;
+use tracker::Tracker;
+
+/// The poll interval unless configured otherwise.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+/// The first backoff after a transient failure; it doubles up to the
+/// poll interval.
+const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// The shortest wait after a `429` whose reset has (by our clock) passed.
+const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
+
+impl Client {
+    /// Watch the app's connections: a stream of [`WatchEvent`]s, polling
+    /// every [`Watch::interval`]. See the [`watch`](crate::watch) module for
+    /// what each poll sends and how rate limits and failures are handled.
+    pub fn watch(&self) -> Watch {
+        Watch {
+            client: self.clone(),
+            interval: DEFAULT_INTERVAL,
+            endpoints: None,
+            keep: None,
+            sleep: None,
+            clock: None,
+        }
+    }
+}
+
+/// A watch of the app's connections; see [`Client::watch`].
+#[derive(Clone)]
+#[must_use = "a watch does nothing until `.stream()` is polled"]
+pub struct Watch {
+    client: Client,
+    interval: Duration,
+    endpoints: Option<Vec<StreamEndpoint>>,
+    keep: Option<usize>,
+    sleep: Option<SharedSleep>,
+    clock: Option<SharedClock>,
+}
+
+impl fmt::Debug for Watch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watch")
+            .field("client", &self.client)
+            .field("interval", &self.interval)
+            .field("endpoints", &self.endpoints)
+            .field("keep", &self.keep)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watch {
+    /// Time between polls (default 60 s; more than zero). It is stretched
+    /// when the rate window would not last.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Watch only these endpoints (at least one, no repeats).
+    pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = StreamEndpoint>) -> Self {
+        self.endpoints = Some(endpoints.into_iter().collect());
+        self
+    }
+
+    /// Turn on the duplicates guard: whenever an endpoint has more than
+    /// `keep` active connections (at least 1), end the least recently
+    /// connected extras (`DELETE /2/connections`) and report each as
+    /// [`EventKind::Terminated`]. The next poll reports them
+    /// [`EventKind::Disconnected`] too, with the API's reason and time.
+    pub fn terminate_duplicates(mut self, keep: usize) -> Self {
+        self.keep = Some(keep);
+        self
+    }
+
+    /// How the watch waits (default: tokio's timer). Use with
+    /// [`Watch::clock`] to drive time in tests.
+    pub fn sleep_impl(mut self, sleep: SharedSleep) -> Self {
+        self.sleep = Some(sleep);
+        self
+    }
+
+    /// Where the watch reads the time (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.interval.is_zero() {
+            return Err(Error::invalid("interval", "must be more than zero"));
+        }
+        if self.keep == Some(0) {
+            return Err(Error::invalid(
+                "keep",
+                "must be at least 1 (use terminate_all to end everything)",
+            ));
+        }
+        // The endpoints are checked by the first request, before it is
+        // sent (empty, repeated, unknown): that error ends the stream.
+        Ok(())
+    }
+
+    fn request(&self, client: &Client, status: ConnectionStatus) -> crate::ListConnections {
+        let mut request = client
+            .connections()
+            .status(status)
+            .fields(ConnectionField::ALL.iter().cloned())
+            .max_results(xconn_sdk::spec::MAX_RESULTS_MAX);
+        if let Some(endpoints) = &self.endpoints {
+            request = request.endpoints(endpoints.iter().cloned());
+        }
+        request
+    }
+
+    /// Start watching: a stream that runs until it is dropped or ends with
+    /// an error it cannot get over (its last item). Nothing is sent until
+    /// it is polled; invalid settings are its first and only item.
+    pub fn stream(self) -> BoxStream<'static, Result<WatchEvent, Error>> {
+        if let Err(error) = self.validate() {
+            return stream::once(async move { Err(error) }).boxed();
+        }
+        // Room for one item: the watch runs only as fast as it is read.
+        let (tx, rx) = mpsc::channel(0);
+        let driver = Driver {
+            // The watch retries itself so that every failure is reported.
+            client: self.client.with_retry_policy(RetryPolicy::disabled()),
+            watched: match &self.endpoints {
+                Some(endpoints) => endpoints.clone(),
+                None => StreamEndpoint::ALL.to_vec(),
+            },
+            sleep: self.sleep.clone().unwrap_or_else(|| Arc::new(TokioSleep)),
+            clock: self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+            watch: self,
+            tracker: Tracker::default(),
+            pacer: Pacer::default(),
+            requests: 0,
+            tx,
+        };
+        let run = stream::once(driver.run()).filter_map(|()| futures::future::ready(None));
+        stream::select(rx, run).boxed()
+    }
+}
+
+/// Refused credentials or a spent usage cap: no later request can succeed.
+fn ends_the_watch(error: &Error) -> bool {
+    matches!(error.status(), Some(401 | 403))
+        || error.problem_kind() == Some(&crate::ProblemKind::UsageCapped)
+}
+
+/// Why the loop stopped.
+enum Stop {
+    /// The stream was dropped.
+    Closed,
+    /// An error the watch cannot get over.
+    Fatal(Error),
+}
+
+type Item = Result<WatchEvent, Error>;
+
+struct Driver {
+    watch: Watch,
+    client: Client,
+    watched: Vec<StreamEndpoint>,
+    sleep: SharedSleep,
+    clock: SharedClock,
+    tracker: Tracker,
+    pacer: Pacer,
+    /// Requests sent in the poll under way.
+    requests: u32,
+    tx: mpsc::Sender<Item>,
+}
+
+impl Driver {
+    async fn run(mut self) {
+        metrics::start();
+        let Stop::Fatal(error) = self.polls().await else {
+            return;
+        };
+        let _ = self.tx.send(Err(error)).await;
+    }
+
+    async fn emit(&mut self, event: WatchEvent) -> Result<(), Stop> {
+        if let WatchEvent::Connection(event) = &event {
+            metrics::event(event);
+        }
+        self.tx.send(Ok(event)).await.map_err(|_| Stop::Closed)
+    }
+
+    async fn warn(
+        &mut self,
+        kind: WarningKind,
+        message: String,
+        wait: Option<Duration>,
+    ) -> Result<(), Stop> {
+        tracing::warn!(
+            ?kind,
+            wait_ms = wait.map(|w| w.as_millis() as u64),
+            "{message}"
+        );
+        self.emit(WatchEvent::Warning(WatchWarning {
+            kind,
+            message,
+            wait,
+        }))
+        .await
+    }
+
+    async fn polls(&mut self) -> Stop {
+        let mut poll = 0u64;
+        loop {
+            if let Err(stop) = self.poll(poll).await {
+                return stop;
+            }
+            poll += 1;
+        }
+    }
+
+    async fn poll(&mut self, poll: u64) -> Result<(), Stop> {
+        self.requests = 0;
+        let baseline = !self.tracker.started();
+        if baseline {
+            let page = self.fetch(ConnectionStatus::Inactive, None).await?;
+            self.tracker.baseline_history(&page.connections);
+        }
+        let active = self.fetch_all_active().await?;
+        let active_counts = self.count(&active);
+        let extras = match self.watch.keep {
+            Some(keep) => guard::extras(&active, keep),
+            None => Vec::new(),
+        };
+        self.tracker.active(active, self.clock.now());
+        if !baseline {
+            let mut token = None;
+            loop {
+                let page = self.fetch(ConnectionStatus::Inactive, token).await?;
+                self.tracker.history(&page.connections, self.clock.now());
+                let oldest = page.connections.last().and_then(|c| c.connected_at);
+                match page.next_token {
+                    Some(next) if self.tracker.needs_more_history(oldest) => token = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        let (events, warnings) = self.tracker.finish(self.clock.now());
+        for warning in warnings {
+            self.warn(warning.kind, warning.message, warning.wait)
+                .await?;
+        }
+        for event in events {
+            self.emit(WatchEvent::Connection(event)).await?;
+        }
+        if !extras.is_empty() {
+            self.guard(extras).await?;
+        }
+        let now = self.clock.now();
+        let next_poll_in = self
+            .pacer
+            .next_interval(self.watch.interval, self.requests, now);
+        let summary = PollSummary {
+            poll,
+            requests: self.requests,
+            active: active_counts,
+            rate_limit: self.pacer.last(),
+            next_poll_in,
+        };
+        metrics::poll(&summary);
+        self.emit(WatchEvent::Polled(summary)).await?;
+        self.sleep.sleep(next_poll_in).await;
+        Ok(())
+    }
+
+    fn count(&self, active: &[Connection]) -> BTreeMap<StreamEndpoint, u64> {
+        let mut counts: BTreeMap<StreamEndpoint, u64> =
+            self.watched.iter().map(|e| (e.clone(), 0)).collect();
+        for endpoint in active.iter().filter_map(|c| c.endpoint.clone()) {
+            *counts.entry(endpoint).or_default() += 1;
+        }
+        counts
+    }
+
+    async fn fetch_all_active(&mut self) -> Result<Vec<Connection>, Stop> {
+        let mut active = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self.fetch(ConnectionStatus::Active, token).await?;
+            active.extend(page.connections);
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => return Ok(active),
+            }
+        }
+    }
+
+    /// One page, sent only inside the rate window, retried until it
+    /// arrives or fails for good.
+    async fn fetch(
+        &mut self,
+        status: ConnectionStatus,
+        token: Option<String>,
+    ) -> Result<Page, Stop> {
+        let mut failures = 0u32;
+        loop {
+            self.wait_for_window().await?;
+            // The retry-free client: each failure comes back here.
+            let mut request = self.watch.request(&self.client, status.clone());
+            if let Some(token) = &token {
+                request = request.pagination_token(token.clone());
+            }
+            self.requests += 1;
+            match request.send().await {
+                Ok(page) => {
+                    self.pacer.observe(page.rate_limit);
+                    if let Some(remaining) = page.rate_limit.and_then(|rl| rl.remaining) {
+                        metrics::rate_limit(remaining);
+                    }
+                    return Ok(page);
+                }
+                Err(error) => {
+                    metrics::error();
+                    failures += 1;
+                    self.recover(error, failures).await?;
+                }
+            }
+        }
+    }
+
+    /// Wait while the last response said the window is spent.
+    async fn wait_for_window(&mut self) -> Result<(), Stop> {
+        while let Some(wait) = self.pacer.wait_before_request(self.clock.now()) {
+            self.warn(
+                WarningKind::RateLimitWait,
+                "rate-limit window spent (x-rate-limit-remaining: 0); waiting for its reset"
+                    .to_owned(),
+                Some(wait),
+            )
+            .await?;
+            self.sleep.sleep(wait).await;
+        }
+        Ok(())
+    }
+
+    /// After a failed request: wait and let the caller send it again, or
+    /// stop for good.
+    async fn recover(&mut self, error: Error, failures: u32) -> Result<(), Stop> {
+        if let Error::RateLimited(limited) = &error {
+            let now = self.clock.now();
+            let reset = limited
+                .rate_limit
+                .and_then(|rl| rl.reset)
+                .or_else(|| {
+                    let wait = limited.retry_after?;
+                    Some(now + chrono::Duration::from_std(wait).ok()?)
+                })
+                .filter(|reset| *reset > now)
+                .unwrap_or_else(|| {
+                    now + chrono::Duration::from_std(MIN_RATE_LIMIT_WAIT).unwrap_or_default()
+                });
+            self.pacer.exhausted_until(reset);
+            // `wait_for_window` waits (and says so) before the next send.
+            return Ok(());
+        }
+        if !error.is_retryable() {
+            return Err(Stop::Fatal(error));
+        }
+        let wait = self.backoff(failures);
+        self.warn(
+            WarningKind::Retrying,
+            format!("request failed ({error}); retrying (failure {failures})"),
+            Some(wait),
+        )
+        .await?;
+        self.sleep.sleep(wait).await;
+        Ok(())
+    }
+
+    /// Exponential backoff from 1 s up to the poll interval, half fixed and
+    /// half random so that many watchers do not retry in step.
+    fn backoff(&self, failures: u32) -> Duration {
+        let cap = self.watch.interval.max(INITIAL_BACKOFF);
+        let exp = INITIAL_BACKOFF.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+        let half = exp.min(cap) / 2;
+        let jitter =
+            rand::rng().random_range(0..=half.as_millis().min(u128::from(u64::MAX)) as u64);
+        half + Duration::from_millis(jitter)
+    }
+
+    /// End the extras; report each as terminated or as a warning.
+    async fn guard(&mut self, extras: Vec<Connection>) -> Result<(), Stop> {
+        let ids: Vec<String> = extras.iter().filter_map(|c| c.id.clone()).collect();
+        self.wait_for_window().await?;
+        self.requests +=
+            u32::try_from(ids.len().div_ceil(crate::MAX_UUIDS_PER_REQUEST)).unwrap_or(u32::MAX);
+        let report = match self.client.terminate(ids).await {
+            Ok(report) => report,
+            Err(error) => {
+                metrics::error();
+                if ends_the_watch(&error) {
+                    return Err(Stop::Fatal(error));
+                }
+                return self
+                    .warn(
+                        WarningKind::GuardFailed,
+                        format!(
+                            "could not end duplicate connections ({error}); next poll tries again"
+                        ),
+                        None,
+                    )
+                    .await;
+            }
+        };
+        let now = self.clock.now();
+        for connection in extras {
+            let outcome = report
+                .results
+                .iter()
+                .find(|r| Some(&r.uuid) == connection.id.as_ref());
+            match outcome {
+                Some(result) if result.success => {
+                    self.emit(WatchEvent::Connection(ConnectionEvent::new(
+                        EventKind::Terminated,
+                        connection,
+                        now,
+                    )))
+                    .await?;
+                }
+                other => {
+                    let why = other
+                        .and_then(|r| r.error_message.clone())
+                        .unwrap_or_else(|| "not in the API's answer".to_owned());
+                    let id = connection.id.unwrap_or_default();
+                    self.warn(
+                        WarningKind::GuardFailed,
+                        format!("could not end duplicate connection {id}: {why}"),
+                        None,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
