@@ -44,6 +44,7 @@
 
 mod client;
 mod connection;
+mod duplicates;
 pub mod enums;
 mod error;
 mod pagination;
@@ -63,6 +64,7 @@ pub use client::{
     USER_AGENT,
 };
 pub use connection::Connection;
+pub use duplicates::{DuplicatesPlan, EndpointCounts};
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
 };
