@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::SandboxConfig;
+use super::churn::ChurnState;
 use super::data::{self, Connection, ENDPOINTS};
 use super::query::{self, ListQuery, ParamError, StatusFilter};
 
@@ -41,6 +42,17 @@ struct Store {
     /// Seconds past [`SANDBOX_EPOCH`].
     clock: i64,
     window: Option<RateWindow>,
+    churn: Option<ChurnState>,
+}
+
+impl Store {
+    /// Moves the sandbox's clock on by `secs`, applying the churn due.
+    fn tick(&mut self, epoch: i64, secs: i64) {
+        self.clock += secs;
+        if let Some(churn) = &mut self.churn {
+            churn.catch_up(epoch + self.clock, &mut self.connections, &mut self.by_id);
+        }
+    }
 }
 
 struct RateWindow {
@@ -78,6 +90,9 @@ impl Shared {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
+        let churn = config
+            .churn
+            .map(|churn| ChurnState::new(churn, config.epoch, &connections));
         Self {
             config,
             requests: AtomicU64::new(0),
@@ -86,6 +101,7 @@ impl Shared {
                 by_id,
                 clock: 0,
                 window: None,
+                churn,
             }),
         }
     }
@@ -93,6 +109,16 @@ impl Shared {
     fn store(&self) -> MutexGuard<'_, Store> {
         // Nothing panics while holding the lock; recover anyway rather than propagate.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the sandbox's clock on by `secs` (churn included).
+    pub(crate) fn advance(&self, secs: i64) {
+        self.store().tick(self.config.epoch, secs);
+    }
+
+    /// The sandbox's "now", in unix seconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.config.epoch + self.store().clock
     }
 
     /// Counts one request against the rate limit; `Err` when it is exhausted.
@@ -329,7 +355,7 @@ fn list(shared: &Shared, raw_query: Option<&str>) -> Response {
         Err(errors) => return invalid_request(errors),
     };
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let mut hits = store
         .connections
         .iter()
@@ -384,7 +410,7 @@ fn terminate(connection: &mut Connection, now: i64) {
 
 fn terminate_where(shared: &Shared, select: impl Fn(&Connection) -> bool) -> Response {
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let now = shared.config.epoch + store.clock;
     let mut results = Vec::new();
     for connection in &mut store.connections {
@@ -454,7 +480,7 @@ fn delete_by_uuids(shared: &Shared, body: &Bytes) -> Response {
         Err(error) => return invalid_request(vec![error]),
     };
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let now = shared.config.epoch + store.clock;
     let mut results = Vec::with_capacity(uuids.len());
     for uuid in &uuids {

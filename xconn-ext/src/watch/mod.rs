@@ -31,7 +31,6 @@
 
 mod clock;
 mod event;
-mod guard;
 pub mod metrics;
 mod pacer;
 mod tracker;
@@ -51,6 +50,7 @@ pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent
 
 use crate::client::Client;
 use crate::connection::Connection;
+use crate::duplicates::DuplicatesPlan;
 use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
 use crate::pagination::Page;
@@ -146,11 +146,9 @@ impl Watch {
         if self.interval.is_zero() {
             return Err(Error::invalid("interval", "must be more than zero"));
         }
-        if self.keep == Some(0) {
-            return Err(Error::invalid(
-                "keep",
-                "must be at least 1 (use terminate_all to end everything)",
-            ));
+        if let Some(keep) = self.keep {
+            // The guard plans like `terminate --duplicates`; it checks `keep`.
+            DuplicatesPlan::from_active([], keep, &[])?;
         }
         // The endpoints are checked by the first request, before it is
         // sent (empty, repeated, unknown): that error ends the stream.
@@ -281,9 +279,12 @@ impl Driver {
         }
         let active = self.fetch_all_active().await?;
         let active_counts = self.count(&active);
-        let extras = match self.watch.keep {
-            Some(keep) => guard::extras(&active, keep),
-            None => Vec::new(),
+        let plan = match self.watch.keep {
+            Some(keep) => Some(
+                DuplicatesPlan::from_active(active.iter().cloned(), keep, &self.watched)
+                    .map_err(Stop::Fatal)?,
+            ),
+            None => None,
         };
         self.tracker.active(active, self.clock.now());
         if !baseline {
@@ -306,8 +307,8 @@ impl Driver {
         for event in events {
             self.emit(WatchEvent::Connection(event)).await?;
         }
-        if !extras.is_empty() {
-            self.guard(extras).await?;
+        if let Some(plan) = plan.filter(|plan| !plan.is_empty()) {
+            self.guard(&plan).await?;
         }
         let now = self.clock.now();
         let next_poll_in = self
@@ -441,13 +442,13 @@ impl Driver {
         half + Duration::from_millis(jitter)
     }
 
-    /// End the extras; report each as terminated or as a warning.
-    async fn guard(&mut self, extras: Vec<Connection>) -> Result<(), Stop> {
-        let ids: Vec<String> = extras.iter().filter_map(|c| c.id.clone()).collect();
+    /// Carry out the duplicates plan, as `terminate --duplicates` does;
+    /// report each connection as terminated or as a warning.
+    async fn guard(&mut self, plan: &DuplicatesPlan) -> Result<(), Stop> {
         self.wait_for_window().await?;
-        self.requests +=
-            u32::try_from(ids.len().div_ceil(crate::MAX_UUIDS_PER_REQUEST)).unwrap_or(u32::MAX);
-        let report = match self.client.terminate(ids).await {
+        let batches = plan.to_end().len().div_ceil(crate::MAX_UUIDS_PER_REQUEST);
+        self.requests += u32::try_from(batches).unwrap_or(u32::MAX);
+        let report = match self.client.end_duplicates(plan).await {
             Ok(report) => report,
             Err(error) => {
                 metrics::error();
@@ -466,7 +467,7 @@ impl Driver {
             }
         };
         let now = self.clock.now();
-        for connection in extras {
+        for connection in plan.to_end().iter().cloned() {
             let outcome = report
                 .results
                 .iter()

@@ -94,6 +94,10 @@ impl Tracker {
             let Some(id) = connection.id.clone() else {
                 continue;
             };
+            if self.active.contains_key(&id) {
+                // Listed twice (pages shifted under the listing): once.
+                continue;
+            }
             self.active_max = later(self.active_max, connection.connected_at);
             let known = previous.remove(&id).is_some();
             if !self.started {
