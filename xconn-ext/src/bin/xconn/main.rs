@@ -6,6 +6,7 @@
 
 mod output;
 mod summary;
+mod watch;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -73,6 +74,8 @@ enum Command {
     Terminate(TerminateArgs),
     /// Print the endpoint names the API knows.
     Endpoints,
+    /// Follow connections live: events as they happen, optional metrics.
+    Watch(watch::WatchArgs),
 }
 
 #[derive(Args)]
@@ -240,7 +243,11 @@ async fn run(cli: Cli) -> ExitCode {
         // Anchor the seeded history at the current minute so that ages and
         // durations read as they would against the real API.
         let now = chrono::Utc::now().timestamp();
-        match Sandbox::start(SandboxConfig::default().epoch(now - now % 60)).await {
+        let mut config = SandboxConfig::default().epoch(now - now % 60);
+        if let Command::Watch(_) = cli.command {
+            config = watch::sandbox_config(config);
+        }
+        match Sandbox::start(config).await {
             Ok(started) => {
                 builder = builder
                     .base_url(started.base_url())
@@ -262,6 +269,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::List(args) => list(&client, args).await,
         Command::Summary(args) => summarize(&client, args).await,
         Command::Terminate(args) => terminate(&client, args).await,
+        Command::Watch(args) => watch::run(&client, args).await,
         Command::Endpoints => unreachable!("handled above"),
     };
     drop(sandbox);
