@@ -6,7 +6,7 @@
 //! two steps of the watch, the sleep is gated: the watch cannot send its next
 //! request until the test lets it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -242,6 +242,53 @@ async fn baseline_then_every_change_once_with_the_apis_reason() {
     assert!(
         started > 10 && disconnected > 10,
         "{started} started, {disconnected} ended"
+    );
+}
+
+#[tokio::test]
+async fn a_long_watch_never_sends_into_a_spent_window() {
+    // 5 requests per minute of sandbox time, for a watch that would poll
+    // every 10 s: the windows run dry again and again.
+    let churn = Churn::default().seed(2).rate_limit(5);
+    let (sandbox, client, time) =
+        sandbox_watch(SandboxConfig::default().connections(60).churn(churn)).await;
+    let interval = Duration::from_secs(10);
+    let mut stream = client
+        .watch()
+        .interval(interval)
+        .clock(time.clone())
+        .sleep_impl(time.clone())
+        .stream();
+    let items = until_polls(&mut stream, 40).await;
+    drop(stream);
+    let mut sent = 0;
+    let mut stretched = 0;
+    for item in &items {
+        match item {
+            WatchEvent::Polled(summary) => {
+                sent += u64::from(summary.requests);
+                if summary.next_poll_in > interval {
+                    stretched += 1;
+                }
+            }
+            WatchEvent::Warning(warning) => {
+                assert!(
+                    !warning.message.contains("429"),
+                    "sent into a spent window: {warning}"
+                );
+                assert_eq!(warning.kind, WarningKind::RateLimitWait);
+            }
+            WatchEvent::Connection(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    // Every request the sandbox saw is one the watch counted (none hidden).
+    assert_eq!(sandbox.request_count(), sent);
+    assert!(stretched > 10, "{stretched} polls stretched");
+    assert!(
+        events(&items)
+            .iter()
+            .any(|(k, ..)| *k == EventKind::Disconnected)
     );
 }
 
@@ -637,5 +684,4 @@ async fn bad_settings_are_the_only_item_and_nothing_is_sent() {
         assert_eq!(invalid.field(), field);
     }
     assert_eq!(sandbox.request_count(), 0);
-    let _: BTreeMap<(), ()> = BTreeMap::new();
 }

@@ -19,6 +19,7 @@ use super::data::{self, Connection, DISCONNECT_REASONS, ENDPOINTS};
 pub struct Churn {
     seed: u64,
     every: Duration,
+    rate_limit: Option<u32>,
 }
 
 impl Default for Churn {
@@ -27,6 +28,7 @@ impl Default for Churn {
         Self {
             seed: 0,
             every: Duration::from_secs(3),
+            rate_limit: None,
         }
     }
 }
@@ -48,6 +50,31 @@ impl Churn {
     }
 }
 
+impl Churn {
+    /// Rate-limit the API on the sandbox's clock: `n` requests per window
+    /// of 60 sandbox seconds (starting with the first request counted),
+    /// then `429` until it resets, with `x-rate-limit-*` headers on every
+    /// authenticated response. Unlike [`super::SandboxConfig::rate_limit_after`]
+    /// (wall clock), the windows run dry and reset exactly as a test moves
+    /// the clock. Takes precedence over it.
+    #[must_use]
+    pub fn rate_limit(mut self, n: impl Into<Option<u32>>) -> Self {
+        self.rate_limit = n.into();
+        self
+    }
+}
+
+/// A rate window on the sandbox's clock.
+struct Window {
+    limit: u32,
+    /// Unix seconds when the current window resets, once started.
+    reset: Option<i64>,
+    used: u32,
+}
+
+/// The length of a rate window, in seconds.
+const WINDOW_SECS: i64 = 60;
+
 /// Churn under way: the next change and the randomness behind it.
 pub(crate) struct ChurnState {
     rng: StdRng,
@@ -57,6 +84,7 @@ pub(crate) struct ChurnState {
     next_at: i64,
     /// The active count the changes hover around.
     target_active: usize,
+    window: Option<Window>,
 }
 
 impl ChurnState {
@@ -73,7 +101,33 @@ impl ChurnState {
                 .filter(|c| c.is_active())
                 .count()
                 .max(ENDPOINTS.len()),
+            window: churn.rate_limit.map(|limit| Window {
+                limit,
+                reset: None,
+                used: 0,
+            }),
         }
+    }
+
+    /// Counts one request at `now` against the window: `(limit, remaining,
+    /// reset)`, as `Err` when it is spent. `None` without a rate limit.
+    pub(crate) fn take_rate(
+        &mut self,
+        now: i64,
+    ) -> Option<Result<(u32, u32, i64), (u32, u32, i64)>> {
+        let window = self.window.as_mut()?;
+        let reset = match window.reset {
+            Some(reset) if now < reset => reset,
+            _ => {
+                window.used = 0;
+                *window.reset.insert(now + WINDOW_SECS)
+            }
+        };
+        if window.used >= window.limit {
+            return Some(Err((window.limit, 0, reset)));
+        }
+        window.used += 1;
+        Some(Ok((window.limit, window.limit - window.used, reset)))
     }
 
     /// Apply every change due up to `now` (unix seconds). New connections
@@ -133,6 +187,17 @@ impl ChurnState {
 mod tests {
     use super::*;
     use crate::sandbox::SANDBOX_EPOCH;
+
+    #[test]
+    fn rate_windows_run_dry_and_reset_on_the_sandbox_clock() {
+        let mut churn = ChurnState::new(Churn::default().rate_limit(2), SANDBOX_EPOCH, &[]);
+        let t = SANDBOX_EPOCH;
+        assert_eq!(churn.take_rate(t), Some(Ok((2, 1, t + 60))));
+        assert_eq!(churn.take_rate(t + 59), Some(Ok((2, 0, t + 60))));
+        assert_eq!(churn.take_rate(t + 59), Some(Err((2, 0, t + 60))));
+        assert_eq!(churn.take_rate(t + 60), Some(Ok((2, 1, t + 120))));
+        assert_eq!(ChurnState::new(Churn::default(), t, &[]).take_rate(t), None);
+    }
 
     fn run(seed: u64, until: i64) -> Vec<Connection> {
         let mut connections = data::generate(30, 1, SANDBOX_EPOCH);

@@ -121,6 +121,20 @@ impl Shared {
         self.config.epoch + self.store().clock
     }
 
+    /// Counts one request against the [`super::Churn::rate_limit`] window,
+    /// which runs on the sandbox's clock; `None` without one.
+    fn take_churn_rate(&self) -> Option<Result<RateHeaders, RateHeaders>> {
+        let mut store = self.store();
+        let now = self.config.epoch + store.clock;
+        let taken = store.churn.as_mut()?.take_rate(now)?;
+        let headers = |(limit, remaining, reset): (u32, u32, i64)| RateHeaders {
+            limit,
+            remaining,
+            reset_unix: u64::try_from(reset).unwrap_or(0),
+        };
+        Some(taken.map(headers).map_err(headers))
+    }
+
     /// Counts one request against the rate limit; `Err` when it is exhausted.
     fn take_rate(&self, limit: u32) -> Result<RateHeaders, RateHeaders> {
         let mut store = self.store();
@@ -195,15 +209,16 @@ async fn respond(shared: &Shared, n: u64, request: Request) -> Response {
     if !authorized(request.headers(), &config.token) {
         return about_blank(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
-    let rate = match config.rate_limit_after {
-        Some(limit) => match shared.take_rate(limit) {
-            Ok(headers) => Some(headers),
-            Err(headers) => {
-                let mut response = about_blank(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
-                headers.apply(response.headers_mut());
-                return response;
-            }
-        },
+    let taken = shared
+        .take_churn_rate()
+        .or_else(|| config.rate_limit_after.map(|limit| shared.take_rate(limit)));
+    let rate = match taken {
+        Some(Ok(headers)) => Some(headers),
+        Some(Err(headers)) => {
+            let mut response = about_blank(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            headers.apply(response.headers_mut());
+            return response;
+        }
         None => None,
     };
     let mut response = if config.usage_capped {

@@ -414,7 +414,14 @@ impl Driver {
                     now + chrono::Duration::from_std(MIN_RATE_LIMIT_WAIT).unwrap_or_default()
                 });
             self.pacer.exhausted_until(reset);
-            // `wait_for_window` waits (and says so) before the next send.
+            let wait = (reset - now).to_std().unwrap_or(MIN_RATE_LIMIT_WAIT);
+            self.warn(
+                WarningKind::RateLimitWait,
+                "the API answered 429 (rate limited); waiting for the window to reset".to_owned(),
+                Some(wait),
+            )
+            .await?;
+            self.sleep.sleep(wait).await;
             return Ok(());
         }
         if !error.is_retryable() {
