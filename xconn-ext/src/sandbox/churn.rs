@@ -72,6 +72,9 @@ struct Window {
     used: u32,
 }
 
+/// A window's `(limit, remaining, reset)` after counting one request.
+pub(crate) type Taken = (u32, u32, i64);
+
 /// The length of a rate window, in seconds.
 const WINDOW_SECS: i64 = 60;
 
@@ -111,10 +114,7 @@ impl ChurnState {
 
     /// Counts one request at `now` against the window: `(limit, remaining,
     /// reset)`, as `Err` when it is spent. `None` without a rate limit.
-    pub(crate) fn take_rate(
-        &mut self,
-        now: i64,
-    ) -> Option<Result<(u32, u32, i64), (u32, u32, i64)>> {
+    pub(crate) fn take_rate(&mut self, now: i64) -> Option<Result<Taken, Taken>> {
         let window = self.window.as_mut()?;
         let reset = match window.reset {
             Some(reset) if now < reset => reset,
