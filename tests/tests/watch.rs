@@ -685,3 +685,63 @@ async fn bad_settings_are_the_only_item_and_nothing_is_sent() {
     }
     assert_eq!(sandbox.request_count(), 0);
 }
+
+#[tokio::test]
+async fn an_endpoint_this_version_does_not_know_is_counted_and_falls_back_to_0() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param("status", "inactive");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(page(json!([])));
+        })
+        .await;
+    let new_stream = page(json!([{
+        "id": "1f0d8b1e-0000-4000-8000-000000000002",
+        "endpoint_name": "brand_new_stream",
+        "connected_at": "2026-01-01T00:00:00Z"
+    }]));
+    let active = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param("status", "active");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(new_stream);
+        })
+        .await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = mock_client(&server)
+        .watch()
+        .clock(time.clone())
+        .sleep_impl(time.clone())
+        .stream();
+    let unknown = StreamEndpoint::from_wire("brand_new_stream");
+    let items = until_polls(&mut stream, 1).await;
+    let WatchEvent::Polled(first) = items.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(first.active.get(&unknown), Some(&1));
+    assert_eq!(first.active.len(), StreamEndpoint::ALL.len() + 1);
+    active.delete_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2/connections")
+                .query_param("status", "active");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(page(json!([])));
+        })
+        .await;
+    time.release();
+    let items = until_polls(&mut stream, 1).await;
+    let WatchEvent::Polled(second) = items.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(second.active.get(&unknown), Some(&0), "not a stale 1");
+}

@@ -1,6 +1,33 @@
 //! Watching connections: a live stream of what starts and ends, with an
 //! optional guard against duplicates. See [`Client::watch`].
 //!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use xconn_ext::{Client, EventKind, WatchEvent};
+//!
+//! # async fn demo() -> Result<(), xconn_ext::Error> {
+//! let client = Client::from_env()?;
+//! let mut events = client
+//!     .watch()
+//!     .interval(std::time::Duration::from_secs(30))
+//!     .terminate_duplicates(1)
+//!     .stream();
+//! // Runs until dropped, or until an error it cannot get over.
+//! while let Some(item) = events.try_next().await? {
+//!     match item {
+//!         WatchEvent::Connection(e) if e.kind == EventKind::Disconnected => println!(
+//!             "{:?} ended at {}: {:?}",
+//!             e.connection.id, e.at, e.connection.disconnect_reason
+//!         ),
+//!         WatchEvent::Connection(e) => println!("{} {:?}", e.kind, e.connection.id),
+//!         WatchEvent::Warning(w) => eprintln!("warning: {w}"),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What a poll sends
 //!
 //! Every poll reads all pages of the active connections (`status=active`,
@@ -64,7 +91,8 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 /// poll interval.
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// The shortest wait after a `429` whose reset has (by our clock) passed.
-const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
+const MIN_RATE_LIMIT_WAIT_SECS: i64 = 1;
+const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(MIN_RATE_LIMIT_WAIT_SECS as u64);
 
 impl Client {
     /// Watch the app's connections: a stream of [`WatchEvent`]s, polling
@@ -215,6 +243,7 @@ type Item = Result<WatchEvent, Error>;
 struct Driver {
     watch: Watch,
     client: Client,
+    /// The endpoints reported in [`PollSummary::active`].
     watched: Vec<StreamEndpoint>,
     sleep: SharedSleep,
     clock: SharedClock,
@@ -281,8 +310,12 @@ impl Driver {
         let active_counts = self.count(&active);
         let plan = match self.watch.keep {
             Some(keep) => Some(
-                DuplicatesPlan::from_active(active.iter().cloned(), keep, &self.watched)
-                    .map_err(Stop::Fatal)?,
+                DuplicatesPlan::from_active(
+                    active.iter().cloned(),
+                    keep,
+                    self.watch.endpoints.as_deref().unwrap_or(&[]),
+                )
+                .map_err(Stop::Fatal)?,
             ),
             None => None,
         };
@@ -327,7 +360,15 @@ impl Driver {
         Ok(())
     }
 
-    fn count(&self, active: &[Connection]) -> BTreeMap<StreamEndpoint, u64> {
+    /// Active connections per endpoint: every watched one, and every one
+    /// seen during the watch (an endpoint this version does not know keeps
+    /// reporting, as 0, once its connections are gone).
+    fn count(&mut self, active: &[Connection]) -> BTreeMap<StreamEndpoint, u64> {
+        for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
+            if !self.watched.contains(endpoint) {
+                self.watched.push(endpoint.clone());
+            }
+        }
         let mut counts: BTreeMap<StreamEndpoint, u64> =
             self.watched.iter().map(|e| (e.clone(), 0)).collect();
         for endpoint in active.iter().filter_map(|c| c.endpoint.clone()) {
@@ -410,9 +451,7 @@ impl Driver {
                     Some(now + chrono::Duration::from_std(wait).ok()?)
                 })
                 .filter(|reset| *reset > now)
-                .unwrap_or_else(|| {
-                    now + chrono::Duration::from_std(MIN_RATE_LIMIT_WAIT).unwrap_or_default()
-                });
+                .unwrap_or_else(|| now + chrono::TimeDelta::seconds(MIN_RATE_LIMIT_WAIT_SECS));
             self.pacer.exhausted_until(reset);
             let wait = (reset - now).to_std().unwrap_or(MIN_RATE_LIMIT_WAIT);
             self.warn(
@@ -492,7 +531,7 @@ impl Driver {
                     let why = other
                         .and_then(|r| r.error_message.clone())
                         .unwrap_or_else(|| "not in the API's answer".to_owned());
-                    let id = connection.id.unwrap_or_default();
+                    let id = connection.id.as_deref().unwrap_or("(no id)");
                     self.warn(
                         WarningKind::GuardFailed,
                         format!("could not end duplicate connection {id}: {why}"),
