@@ -8,7 +8,8 @@
 //!   `/metrics` on a port the OS chose, its values, and Prometheus's own
 //!   linter (`promtool check metrics`); clean exit 0 on SIGINT and SIGTERM.
 //! * Against a mock: a refused token ends the watch with exit 3.
-//! * The shipped alert rules pass `promtool check rules`.
+//! * The shipped alert rules pass `promtool check rules` and their unit tests
+//!   (`promtool test rules`).
 //!
 //! Nothing waits by sleeping: each step waits for a line of the process's
 //! output, every wait is bounded, and a process that outlives its test is
@@ -405,4 +406,16 @@ fn the_shipped_alert_rules_pass_promtool() {
     );
     let out = String::from_utf8_lossy(&check.stdout);
     assert!(out.contains("SUCCESS: 5 rules found"), "{out}");
+    // And they fire when they should, and only then.
+    let tests = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/prometheus-rules.test.yml"
+    );
+    let run = promtool(&["test", "rules", tests], None);
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
