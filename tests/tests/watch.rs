@@ -745,3 +745,80 @@ async fn an_endpoint_this_version_does_not_know_is_counted_and_falls_back_to_0()
     };
     assert_eq!(second.active.get(&unknown), Some(&0), "not a stale 1");
 }
+
+#[tokio::test]
+async fn a_record_on_two_pages_counts_once_and_a_token_cycle_ends_the_watch() {
+    for last_token in [None, Some("t1")] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/2/connections")
+                    .query_param("status", "inactive");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(page(json!([])));
+            })
+            .await;
+        // The same connection on all three pages (a listing that shifted).
+        let mut first = one_active();
+        first["meta"]["next_token"] = json!("t1");
+        let mut second = one_active();
+        second["meta"]["next_token"] = json!("t2");
+        let mut third = one_active();
+        if let Some(token) = last_token {
+            third["meta"]["next_token"] = json!(token);
+        }
+        let page1 = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/2/connections")
+                    .query_param("status", "active")
+                    .query_param_missing("pagination_token");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(first);
+            })
+            .await;
+        for (token, body) in [("t1", second), ("t2", third)] {
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path("/2/connections")
+                        .query_param("status", "active")
+                        .query_param("pagination_token", token);
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .json_body(body);
+                })
+                .await;
+        }
+        let time = ManualTime::new(start(), false, None);
+        let mut stream = mock_client(&server)
+            .watch()
+            .clock(time.clone())
+            .sleep_impl(time.clone())
+            .stream();
+        match last_token {
+            None => {
+                let items = until_polls(&mut stream, 1).await;
+                assert_eq!(events(&items).len(), 1, "{items:?}");
+                let WatchEvent::Polled(summary) = items.last().unwrap() else {
+                    panic!()
+                };
+                assert_eq!(summary.active[&StreamEndpoint::FilteredStream], 1);
+            }
+            Some(_) => {
+                let Some(Err(error)) = next(&mut stream).await else {
+                    panic!("the cycle ends the watch before the baseline is out")
+                };
+                assert!(
+                    matches!(&error, Error::RepeatedToken { token } if token == "t1"),
+                    "{error}"
+                );
+                assert!(next(&mut stream).await.is_none());
+                assert_eq!(page1.calls_async().await, 1);
+            }
+        }
+    }
+}

@@ -62,7 +62,7 @@ pub mod metrics;
 mod pacer;
 mod tracker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -230,6 +230,21 @@ fn ends_the_watch(error: &Error) -> bool {
         || error.problem_kind() == Some(&crate::ProblemKind::UsageCapped)
 }
 
+/// The `next_token`s of one listing: a repeated one would loop forever.
+#[derive(Default)]
+struct Tokens(HashSet<String>);
+
+impl Tokens {
+    fn next(&mut self, next: Option<String>) -> Result<Option<String>, Stop> {
+        match next {
+            Some(token) if !self.0.insert(token.clone()) => {
+                Err(Stop::Fatal(Error::RepeatedToken { token }))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
 /// Why the loop stopped.
 enum Stop {
     /// The stream was dropped.
@@ -321,14 +336,18 @@ impl Driver {
         };
         self.tracker.active(active, self.clock.now());
         if !baseline {
+            let mut tokens = Tokens::default();
             let mut token = None;
             loop {
                 let page = self.fetch(ConnectionStatus::Inactive, token).await?;
                 self.tracker.history(&page.connections, self.clock.now());
                 let oldest = page.connections.last().and_then(|c| c.connected_at);
-                match page.next_token {
-                    Some(next) if self.tracker.needs_more_history(oldest) => token = Some(next),
-                    _ => break,
+                if !self.tracker.needs_more_history(oldest) {
+                    break;
+                }
+                match tokens.next(page.next_token)? {
+                    Some(next) => token = Some(next),
+                    None => break,
                 }
             }
         }
@@ -377,13 +396,25 @@ impl Driver {
         counts
     }
 
+    /// Every page of the active list; a connection listed twice (pages
+    /// that shifted while being read) counts once.
     async fn fetch_all_active(&mut self) -> Result<Vec<Connection>, Stop> {
         let mut active = Vec::new();
+        let mut ids = HashSet::new();
+        let mut tokens = Tokens::default();
         let mut token = None;
         loop {
             let page = self.fetch(ConnectionStatus::Active, token).await?;
-            active.extend(page.connections);
-            match page.next_token {
+            for connection in page.connections {
+                if connection
+                    .id
+                    .as_ref()
+                    .is_none_or(|id| ids.insert(id.clone()))
+                {
+                    active.push(connection);
+                }
+            }
+            match tokens.next(page.next_token)? {
                 Some(next) => token = Some(next),
                 None => return Ok(active),
             }
