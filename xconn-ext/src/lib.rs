@@ -38,7 +38,10 @@
 //! - [pagination](ListConnections::pages) that cannot loop forever;
 //! - [retries](RetryPolicy) that honour X's rate-limit reset, never retrying
 //!   a usage cap or (by default) a termination;
-//! - a bearer token that never appears in `Debug`, errors or logs.
+//! - a bearer token that never appears in `Debug`, errors or logs;
+//! - a [watch](Client::watch): a stream of connection events (the baseline,
+//!   connects, disconnects with the API's reason, the duplicates guard's
+//!   terminations) that keeps inside the rate limit.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
