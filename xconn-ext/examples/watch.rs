@@ -11,12 +11,12 @@ use xconn_ext::{EventKind, WatchEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sandbox = Sandbox::start(
-        SandboxConfig::default()
-            .connections(40)
-            .churn(Churn::default().seed(7)),
-    )
-    .await?;
+    // Anchored at the current time, so that observed and API times agree.
+    let config = SandboxConfig::default()
+        .epoch(chrono::Utc::now().timestamp())
+        .connections(40)
+        .churn(Churn::default().seed(7));
+    let sandbox = Sandbox::start(config).await?;
     let client = sandbox.client()?;
     let mut events = client.watch().interval(Duration::from_secs(1)).stream();
     let mut polls = 0;
