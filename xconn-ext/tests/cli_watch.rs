@@ -166,6 +166,10 @@ fn usage_errors_exit_2_and_name_the_flag() {
             "--keep",
         ),
         (vec!["watch", "--endpoint", "nope_stream"], "--endpoint"),
+        (
+            vec!["watch", "--metrics-addr", "256.0.0.1:0"],
+            "--metrics-addr",
+        ),
     ] {
         let output = xconn(&["--base-url", &base, "--token", "t"])
             .args(&args)
@@ -254,28 +258,33 @@ fn the_guard_terminates_duplicates() {
 }
 
 #[test]
-fn a_refused_token_ends_the_watch_with_exit_3() {
-    let server = MockServer::start();
-    let refused = server.mock(|when, then| {
-        when.method(GET).path("/2/connections");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
-    });
-    let output = xconn(&[
-        "--base-url",
-        &server.base_url(),
-        "--token",
-        "wrong",
-        "watch",
-    ])
-    .output()
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("401"), "{stderr}");
-    assert!(!stderr.contains("wrong"), "the token is never printed");
-    assert_eq!(refused.calls(), 1, "not retried");
+fn a_refused_token_or_a_spent_cap_ends_the_watch_with_exit_3() {
+    let usage_capped = r#"{"title":"UsageCapExceeded","type":"https://api.twitter.com/2/problems/usage-capped","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap"}"#;
+    let unauthorized =
+        r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
+    for (status, body, says) in [(401, unauthorized, "401"), (429, usage_capped, "usage cap")] {
+        let server = MockServer::start();
+        let refused = server.mock(|when, then| {
+            when.method(GET).path("/2/connections");
+            then.status(status)
+                .header("content-type", "application/problem+json")
+                .body(body);
+        });
+        let output = xconn(&[
+            "--base-url",
+            &server.base_url(),
+            "--token",
+            "wrong",
+            "watch",
+        ])
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("wrong"), "the token is never printed");
+        assert_eq!(refused.calls(), 1, "not retried");
+    }
 }
 
 /// `GET /metrics` over a plain socket.

@@ -12,7 +12,7 @@ use crate::enums::StreamEndpoint;
 use crate::rate_limit::RateLimit;
 
 /// One item of a [`crate::Client::watch`] stream.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WatchEvent {
     /// Something happened to a connection.
