@@ -230,6 +230,20 @@ fn ends_the_watch(error: &Error) -> bool {
         || error.problem_kind() == Some(&crate::ProblemKind::UsageCapped)
 }
 
+/// The oldest `connected_at` of a history page listed newest first, as X
+/// lists it; `None` (read on) when the page is out of that order or a
+/// record lacks the time, since then nothing can be concluded from where
+/// the page ends.
+fn oldest_if_ordered(page: &[Connection]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let times: Option<Vec<_>> = page.iter().map(|c| c.connected_at).collect();
+    let times = times?;
+    times
+        .windows(2)
+        .all(|pair| pair[0] >= pair[1])
+        .then(|| times.last().copied())
+        .flatten()
+}
+
 /// The `next_token`s of one listing: a repeated one would loop forever.
 #[derive(Default)]
 struct Tokens(HashSet<String>);
@@ -341,8 +355,10 @@ impl Driver {
             loop {
                 let page = self.fetch(ConnectionStatus::Inactive, token).await?;
                 self.tracker.history(&page.connections, self.clock.now());
-                let oldest = page.connections.last().and_then(|c| c.connected_at);
-                if !self.tracker.needs_more_history(oldest) {
+                if !self
+                    .tracker
+                    .needs_more_history(oldest_if_ordered(&page.connections))
+                {
                     break;
                 }
                 match tokens.next(page.next_token)? {
@@ -573,5 +589,26 @@ impl Driver {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> Connection {
+        Connection {
+            connected_at: chrono::DateTime::from_timestamp(secs, 0),
+            ..Connection::default()
+        }
+    }
+
+    #[test]
+    fn the_history_is_trusted_to_end_a_read_only_when_in_order() {
+        let oldest = oldest_if_ordered(&[at(30), at(20), at(20), at(10)]);
+        assert_eq!(oldest, chrono::DateTime::from_timestamp(10, 0));
+        assert_eq!(oldest_if_ordered(&[at(10), at(30)]), None);
+        assert_eq!(oldest_if_ordered(&[at(30), Connection::default()]), None);
+        assert_eq!(oldest_if_ordered(&[]), None);
     }
 }

@@ -4,7 +4,8 @@
 //! # How ended connections are explained
 //!
 //! Each poll reads the active list, then the history (`status=inactive`),
-//! which the API lists newest `connected_at` first. A connection that left
+//! which the API lists newest `connected_at` first (a page found out of that
+//! order makes the poll read the history to its end instead). A connection that left
 //! the active list is looked up there; so is any connection that came and
 //! went between two polls. The history is read page by page only until
 //! both are settled: every vanished connection found (or the history has
@@ -310,6 +311,8 @@ mod tests {
         assert!(t.needs_more_history(Some(at(400))));
         t.history(&[ended("a", 10, 650)], at(700));
         assert!(!t.needs_more_history(Some(at(10 - 1))));
+        // A page that tells nothing (out of order, empty): read on.
+        assert!(t.needs_more_history(None));
     }
 
     #[test]

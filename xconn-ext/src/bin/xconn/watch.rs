@@ -102,6 +102,16 @@ pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
     if args.terminate_duplicates {
         watch = watch.terminate_duplicates(args.keep as usize);
     }
+    let scope = if args.endpoints.is_empty() {
+        "every endpoint".to_owned()
+    } else {
+        let names: Vec<&str> = args.endpoints.iter().map(|e| e.as_str()).collect();
+        names.join(", ")
+    };
+    eprintln!(
+        "watching {scope} every {}s; SIGINT or SIGTERM stops",
+        args.interval.as_secs_f64()
+    );
     let mut events = watch.stream();
     loop {
         let item = tokio::select! {
