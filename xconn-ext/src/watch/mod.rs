@@ -389,6 +389,12 @@ impl Driver {
             rate_limit: self.pacer.last(),
             next_poll_in,
         };
+        tracing::debug!(
+            poll,
+            requests = summary.requests,
+            next_poll_in_ms = next_poll_in.as_millis() as u64,
+            "poll done"
+        );
         metrics::poll(&summary);
         self.emit(WatchEvent::Polled(summary)).await?;
         self.sleep.sleep(next_poll_in).await;

@@ -15,11 +15,13 @@ use xconn_ext::{Client, ConnectionEvent, EventKind, StreamEndpoint, WatchEvent};
 use crate::exit;
 
 #[derive(Args)]
-#[command(after_help = "Runs until SIGINT or SIGTERM, then exits 0. Rate-limit waits, 429s, 5xx, \
+#[command(
+    after_help = "Runs until SIGINT or SIGTERM, then exits 0. Rate-limit waits, 429s, 5xx, \
                   timeouts and connection failures are waited out and reported on stderr \
                   (--max-retries does not apply). Exit 3 when the API refuses the credentials \
                   or the usage cap is spent; 2 on invalid usage; 5 on a response that cannot \
-                  be decoded.")]
+                  be decoded."
+)]
 pub struct WatchArgs {
     /// Seconds between polls (at least 1). Stretched when the rate limit
     /// would not last otherwise.
