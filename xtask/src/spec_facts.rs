@@ -138,12 +138,7 @@ pub fn render(spec: &Value) -> Result<String> {
         out,
         "/// The properties of a connection record, sorted.\n\
          pub const CONNECTION_PROPERTIES: &[&str] = &[{}];",
-        list(
-            &properties
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        )
+        list(&properties.into_iter().map(str::to_owned).collect::<Vec<_>>())
     );
     let _ = writeln!(
         out,
@@ -235,10 +230,7 @@ fn operations(spec: &Value) -> Result<Vec<Op>> {
                 .flatten()
             {
                 let param = resolve(spec, param);
-                let name = param
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
                 match param.get("in").and_then(Value::as_str) {
                     Some("query") => query.push(name.to_owned()),
                     Some("path") => path_params.push(name.to_owned()),
@@ -289,11 +281,7 @@ fn string_enum(spec: &Value, schema: &Value) -> Result<Vec<String>> {
         .and_then(Value::as_array)
         .context("has no enum")?
         .iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .context("a value is not a string")
-        })
+        .map(|v| v.as_str().map(str::to_owned).context("a value is not a string"))
         .collect()
 }
 
