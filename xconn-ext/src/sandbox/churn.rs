@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::data::{self, Connection, DISCONNECT_REASONS, ENDPOINTS};
+use crate::enums::DisconnectReason;
 
 /// How the sandbox's connections change over time; see
 /// [`super::SandboxConfig::churn`].
@@ -88,6 +89,10 @@ pub(crate) struct ChurnState {
     /// The active count the changes hover around.
     target_active: usize,
     window: Option<Window>,
+    /// The reasons churn ends connections with: all but the one the
+    /// sandbox's DELETE operations give, so that `operator_disconnect`
+    /// always means "ended through the API".
+    reasons: Vec<&'static str>,
 }
 
 impl ChurnState {
@@ -104,6 +109,10 @@ impl ChurnState {
                 .filter(|c| c.is_active())
                 .count()
                 .max(ENDPOINTS.len()),
+            reasons: DISCONNECT_REASONS
+                .into_iter()
+                .filter(|r| *r != DisconnectReason::OperatorDisconnect.as_str())
+                .collect(),
             window: churn.rate_limit.map(|limit| Window {
                 limit,
                 reset: None,
@@ -166,9 +175,8 @@ impl ChurnState {
             } else {
                 let ending = &mut connections[active[self.rng.random_range(0..active.len())]];
                 ending.disconnected_at = Some(at.max(ending.connected_at + 1));
-                // `operator_disconnect` is left to the DELETE operations.
-                let reason = self.rng.random_range(1..DISCONNECT_REASONS.len());
-                ending.disconnect_reason = Some(DISCONNECT_REASONS[reason]);
+                let reason = self.rng.random_range(0..self.reasons.len());
+                ending.disconnect_reason = Some(self.reasons[reason]);
             }
         }
         if started {
