@@ -822,3 +822,44 @@ async fn a_record_on_two_pages_counts_once_and_a_token_cycle_ends_the_watch() {
         }
     }
 }
+
+#[tokio::test]
+async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes_on() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = Client::builder()
+        .bearer_token("t")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let time = ManualTime::new(start(), false, None);
+    let mut stream = client
+        .watch()
+        .interval(Duration::from_secs(60))
+        .clock(time.clone())
+        .sleep_impl(time.clone())
+        .stream();
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
+            panic!("a warning, and the watch goes on")
+        };
+        assert_eq!(warning.kind, WarningKind::Retrying);
+        waits.push(warning.wait.unwrap());
+    }
+    // Equal jitter: between half and all of 1 s, 2 s, 4 s ... capped at the interval.
+    for (n, wait) in waits.iter().enumerate() {
+        let cap = Duration::from_secs(1 << n).min(Duration::from_secs(60));
+        assert!(
+            *wait >= cap / 2 && *wait <= cap,
+            "failure {}: {wait:?}",
+            n + 1
+        );
+    }
+    // The watch slept what it said (the last wait may still be under way).
+    assert_eq!(time.sleeps()[..7], waits[..7]);
+}
