@@ -445,8 +445,19 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 1, 0).unwrap()
 }
 
+/// A reqwest client that never uses a proxy, whatever the environment
+/// says: nothing leaves 127.0.0.1.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 fn mock_client(server: &MockServer) -> Client {
     Client::builder()
+        .http_client(http())
         .bearer_token("t")
         .base_url(server.base_url())
         .retry_policy(RetryPolicy::disabled())
@@ -643,6 +654,7 @@ async fn refused_credentials_and_a_spent_cap_end_the_stream() {
     ] {
         let sandbox = Sandbox::start(config).await.unwrap();
         let client = Client::builder()
+            .http_client(http())
             .bearer_token("sandbox-token")
             .base_url(sandbox.base_url())
             .build()
@@ -832,6 +844,7 @@ async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes
         .unwrap()
         .port();
     let client = Client::builder()
+        .http_client(http())
         .bearer_token("t")
         .base_url(format!("http://127.0.0.1:{port}"))
         .build()
