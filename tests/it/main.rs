@@ -29,3 +29,4 @@ mod sandbox_client;
 mod sandbox_wire;
 mod sdk_decode;
 mod sdk_wire;
+mod watch;

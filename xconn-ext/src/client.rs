@@ -79,6 +79,21 @@ impl Client {
         &self.inner.sdk
     }
 
+    /// This client with another retry policy (same pool, token and sleep):
+    /// the watcher retries at its own level, so that every failure is seen.
+    pub(crate) fn with_retry_policy(&self, retry: RetryPolicy) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                sdk: Arc::clone(&inner.sdk),
+                base_url: inner.base_url.clone(),
+                retry,
+                sleep: Arc::clone(&inner.sleep),
+                timeout: inner.timeout,
+            }),
+        }
+    }
+
     /// Send one operation with retries, a per-attempt timeout and a span.
     ///
     /// `send` builds and sends the request on the shared generated client

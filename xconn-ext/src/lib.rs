@@ -101,7 +101,10 @@
 //!   ([`TerminateError`]);
 //! - [retries](RetryPolicy) that honour X's rate-limit reset, never retrying
 //!   a usage cap or (by default) a termination;
-//! - a bearer token that never appears in `Debug`, errors or logs.
+//! - a bearer token that never appears in `Debug`, errors or logs;
+//! - a [watch](Client::watch): a stream of connection events (the baseline,
+//!   connects, disconnects with the API's reason, the duplicates guard's
+//!   terminations) that keeps inside the rate limit.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -117,6 +120,7 @@ mod rate_limit;
 mod response;
 mod retry;
 mod terminate;
+pub mod watch;
 mod wire;
 
 #[cfg(feature = "sandbox")]
@@ -139,3 +143,7 @@ pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use rate_limit::RateLimit;
 pub use retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use terminate::{MAX_UUIDS_PER_REQUEST, TerminateReport, TerminateResult};
+pub use watch::{
+    Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,
+    WatchEvent, WatchWarning,
+};

@@ -131,7 +131,7 @@ pub(crate) fn rfc3339(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-fn uuid_v4(rng: &mut StdRng) -> String {
+pub(crate) fn uuid_v4(rng: &mut StdRng) -> String {
     let mut bits: u128 = rng.random();
     bits &= !(0xF << 76);
     bits |= 0x4 << 76; // version 4
@@ -148,7 +148,7 @@ fn uuid_v4(rng: &mut StdRng) -> String {
     )
 }
 
-fn client_ip(rng: &mut StdRng) -> String {
+pub(crate) fn client_ip(rng: &mut StdRng) -> String {
     // Documentation ranges only (RFC 5737, RFC 3849).
     match rng.random_range(0..10u8) {
         0..=3 => Ipv4Addr::new(203, 0, 113, rng.random_range(1..255)).to_string(),

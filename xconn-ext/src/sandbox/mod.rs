@@ -43,6 +43,8 @@
 //!   [`SandboxConfig::epoch`]) and advances one
 //!   second per API operation served, so the same requests always give the same answers. All
 //!   seeded timestamps lie before the epoch.
+//! * With [`SandboxConfig::churn`], connections start and end as that clock moves (seeded,
+//!   reproducible); [`Sandbox::advance`] moves it on, so a test drives a watch's time.
 //! * Errors are RFC 7807 problems (`application/problem+json`), in the shapes X really sends:
 //!   400 `https://api.x.com/2/problems/invalid-request` with an `errors` array naming the
 //!   parameters; 401 and 404 `about:blank`. Successful responses are
@@ -55,6 +57,7 @@
 //! operation and its own validation (400). The configured latency is added to every response.
 //! The rate limit counts only requests that reach it.
 
+mod churn;
 mod data;
 mod query;
 mod server;
@@ -69,6 +72,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use churn::Churn;
 pub use data::{
     CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
 };
@@ -92,6 +96,7 @@ pub struct SandboxConfig {
     latency: Duration,
     usage_capped: bool,
     epoch: i64,
+    churn: Option<Churn>,
 }
 
 impl Default for SandboxConfig {
@@ -107,6 +112,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             usage_capped: false,
             epoch: SANDBOX_EPOCH,
+            churn: None,
         }
     }
 }
@@ -123,6 +129,7 @@ impl fmt::Debug for SandboxConfig {
             .field("latency", &self.latency)
             .field("usage_capped", &self.usage_capped)
             .field("epoch", &self.epoch)
+            .field("churn", &self.churn)
             .finish()
     }
 }
@@ -202,6 +209,16 @@ impl SandboxConfig {
     #[must_use]
     pub fn epoch(mut self, unix_seconds: i64) -> Self {
         self.epoch = unix_seconds;
+        self
+    }
+
+    /// Connections start and end as the sandbox's clock moves (seeded,
+    /// reproducible): for watching. New connections are listed first, so
+    /// a listing paged while they arrive may show one record twice.
+    /// Off by default.
+    #[must_use]
+    pub fn churn(mut self, churn: impl Into<Option<Churn>>) -> Self {
+        self.churn = churn.into();
         self
     }
 }
@@ -284,6 +301,18 @@ impl Sandbox {
             .base_url(self.base_url())
             .bearer_token(self.token())
             .build()
+    }
+
+    /// Moves the sandbox's clock on, applying the [`Churn`] due: what a
+    /// test does to make time pass for a watch.
+    pub fn advance(&self, by: Duration) {
+        self.shared
+            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// The sandbox's "now" (see the module's behaviour notes).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(self.shared.now(), 0).unwrap_or_default()
     }
 
     /// How many HTTP requests the server has received, whatever their outcome.

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::SandboxConfig;
+use super::churn::ChurnState;
 use super::data::{self, Connection, ENDPOINTS};
 use super::query::{self, ListQuery, ParamError, StatusFilter};
 
@@ -43,6 +44,17 @@ struct Store {
     /// Seconds past [`SANDBOX_EPOCH`].
     clock: i64,
     window: Option<RateWindow>,
+    churn: Option<ChurnState>,
+}
+
+impl Store {
+    /// Moves the sandbox's clock on by `secs`, applying the churn due.
+    fn tick(&mut self, epoch: i64, secs: i64) {
+        self.clock += secs;
+        if let Some(churn) = &mut self.churn {
+            churn.catch_up(epoch + self.clock, &mut self.connections, &mut self.by_id);
+        }
+    }
 }
 
 struct RateWindow {
@@ -80,6 +92,9 @@ impl Shared {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
+        let churn = config
+            .churn
+            .map(|churn| ChurnState::new(churn, config.epoch, &connections));
         Self {
             config,
             requests: AtomicU64::new(0),
@@ -88,6 +103,7 @@ impl Shared {
                 by_id,
                 clock: 0,
                 window: None,
+                churn,
             }),
         }
     }
@@ -95,6 +111,30 @@ impl Shared {
     fn store(&self) -> MutexGuard<'_, Store> {
         // Nothing panics while holding the lock; recover anyway rather than propagate.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the sandbox's clock on by `secs` (churn included).
+    pub(crate) fn advance(&self, secs: i64) {
+        self.store().tick(self.config.epoch, secs);
+    }
+
+    /// The sandbox's "now", in unix seconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.config.epoch + self.store().clock
+    }
+
+    /// Counts one request against the [`super::Churn::rate_limit`] window,
+    /// which runs on the sandbox's clock; `None` without one.
+    fn take_churn_rate(&self) -> Option<Result<RateHeaders, RateHeaders>> {
+        let mut store = self.store();
+        let now = self.config.epoch + store.clock;
+        let taken = store.churn.as_mut()?.take_rate(now)?;
+        let headers = |(limit, remaining, reset): (u32, u32, i64)| RateHeaders {
+            limit,
+            remaining,
+            reset_unix: u64::try_from(reset).unwrap_or(0),
+        };
+        Some(taken.map(headers).map_err(headers))
     }
 
     /// Counts one request against the rate limit; `Err` when it is exhausted.
@@ -171,15 +211,16 @@ async fn respond(shared: &Shared, n: u64, request: Request) -> Response {
     if !authorized(request.headers(), &config.token) {
         return about_blank(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
-    let rate = match config.rate_limit_after {
-        Some(limit) => match shared.take_rate(limit) {
-            Ok(headers) => Some(headers),
-            Err(headers) => {
-                let mut response = about_blank(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
-                headers.apply(response.headers_mut());
-                return response;
-            }
-        },
+    let taken = shared
+        .take_churn_rate()
+        .or_else(|| config.rate_limit_after.map(|limit| shared.take_rate(limit)));
+    let rate = match taken {
+        Some(Ok(headers)) => Some(headers),
+        Some(Err(headers)) => {
+            let mut response = about_blank(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            headers.apply(response.headers_mut());
+            return response;
+        }
         None => None,
     };
     let mut response = if config.usage_capped {
@@ -331,7 +372,7 @@ fn list(shared: &Shared, raw_query: Option<&str>) -> Response {
         Err(errors) => return invalid_request(errors),
     };
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let mut hits = store
         .connections
         .iter()
@@ -386,7 +427,7 @@ fn terminate(connection: &mut Connection, now: i64) {
 
 fn terminate_where(shared: &Shared, select: impl Fn(&Connection) -> bool) -> Response {
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let now = shared.config.epoch + store.clock;
     let mut results = Vec::new();
     for connection in &mut store.connections {
@@ -458,7 +499,7 @@ fn delete_by_uuids(shared: &Shared, body: &Bytes) -> Response {
         Err(error) => return invalid_request(vec![error]),
     };
     let mut store = shared.store();
-    store.clock += 1;
+    store.tick(shared.config.epoch, 1);
     let now = shared.config.epoch + store.clock;
     let mut results = Vec::with_capacity(uuids.len());
     for uuid in &uuids {

@@ -165,13 +165,11 @@ fn assert_builds(change: SpecChange) {
 }
 
 #[test]
-#[ignore = "needs the xconn-ext wire adapter (h-seam)"]
 fn renamed_successful_kills_fails_the_build_in_xconn_ext() {
     assert_fails_in_xconn_ext(SpecChange::SuccessfulKillsRenamed);
 }
 
 #[test]
-#[ignore = "needs the xconn-ext wire adapter (h-seam)"]
 fn new_connection_field_fails_the_build_in_xconn_ext() {
     assert_fails_in_xconn_ext(SpecChange::ConnectionTagAdded);
 }

@@ -8,6 +8,7 @@ mod failure;
 mod output;
 mod summary;
 mod terminate;
+mod watch;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -145,6 +146,8 @@ printed); 6 the API answered but one or more connections were not terminated.")]
     #[command(after_help = "Examples:
   xconn man > xconn.1 && man ./xconn.1")]
     Man,
+    /// Follow connections live: events as they happen, optional metrics.
+    Watch(watch::WatchArgs),
 }
 
 #[derive(Args)]
@@ -338,7 +341,11 @@ async fn run(cli: Cli) -> ExitCode {
         // Anchor the seeded history at the current minute so that ages and
         // durations read as they would against the real API.
         let now = chrono::Utc::now().timestamp();
-        match Sandbox::start(SandboxConfig::default().epoch(now - now % 60)).await {
+        let mut config = SandboxConfig::default().epoch(now - now % 60);
+        if let Command::Watch(_) = cli.command {
+            config = watch::sandbox_config(config);
+        }
+        match Sandbox::start(config).await {
             Ok(started) => {
                 builder = builder
                     .base_url(started.base_url())
@@ -381,6 +388,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::List(args) => list(&client, args).await,
         Command::Summary(args) => summarize(&client, args).await,
         Command::Terminate(args) => terminate_command(&client, args).await,
+        Command::Watch(args) => watch::run(&client, args).await,
         Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }

@@ -13,6 +13,8 @@
 //! No test touches anything but 127.0.0.1, none sleeps, every process is bounded by a
 //! timeout.
 
+mod watch;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -46,15 +48,22 @@ const NO_CONFIG: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/xconn-no-such-con
 /// `xconn` with a clean environment (no token, no base URL, no profile, no
 /// config file, no log filter).
 fn xconn() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xconn"));
+    let mut cmd = Command::from_std(xconn_std());
+    cmd.timeout(BOUND);
+    cmd
+}
+
+/// [`xconn`] as a plain `std::process::Command`, for tests that spawn it and
+/// talk to it while it runs (signals, live output).
+fn xconn_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xconn"));
     cmd.env_remove("X_BEARER_TOKEN")
         .env_remove("X_BEARER_TOKEN_FILE")
         .env_remove("X_API_BASE_URL")
         .env_remove("XCONN_PROFILE")
         .env("XCONN_CONFIG", NO_CONFIG)
         .env_remove("RUST_LOG")
-        .env_remove("RUST_BACKTRACE")
-        .timeout(BOUND);
+        .env_remove("RUST_BACKTRACE");
     cmd
 }
 

@@ -1,0 +1,148 @@
+//! What a watch yields: connection events, warnings and poll summaries.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::connection::Connection;
+use crate::enums::StreamEndpoint;
+use crate::rate_limit::RateLimit;
+
+/// One item of a [`crate::Client::watch`] stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WatchEvent {
+    /// Something happened to a connection.
+    Connection(ConnectionEvent),
+    /// Something went wrong that the watch got over (a retried failure, a
+    /// wait for the rate window): worth telling an operator, not fatal.
+    Warning(WatchWarning),
+    /// A poll finished: what is active now and when the next poll is.
+    Polled(PollSummary),
+}
+
+/// What happened to a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// It was already active when the watch started (the baseline).
+    Active,
+    /// It appeared.
+    Connected,
+    /// It ended; the connection carries the API's `disconnected_at` and
+    /// `disconnect_reason` when the API reported them.
+    Disconnected,
+    /// The duplicates guard ended it.
+    Terminated,
+}
+
+impl EventKind {
+    /// The name used on the wire (`"active"`, `"connected"`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventKind::Active => "active",
+            EventKind::Connected => "connected",
+            EventKind::Disconnected => "disconnected",
+            EventKind::Terminated => "terminated",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A connection event, in the shape `xconn watch --format ndjson` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ConnectionEvent {
+    /// What happened.
+    #[serde(rename = "event")]
+    pub kind: EventKind,
+    /// When: the API's time for it when it gave one (`connected_at` for
+    /// [`EventKind::Connected`], `disconnected_at` for
+    /// [`EventKind::Disconnected`]), else the time the watch observed it.
+    pub at: DateTime<Utc>,
+    /// The connection, with the fields the API reported.
+    pub connection: Connection,
+}
+
+impl ConnectionEvent {
+    pub(crate) fn new(kind: EventKind, connection: Connection, observed: DateTime<Utc>) -> Self {
+        let at = match kind {
+            EventKind::Connected => connection.connected_at,
+            EventKind::Disconnected => connection.disconnected_at,
+            EventKind::Active | EventKind::Terminated => None,
+        }
+        .unwrap_or(observed);
+        Self {
+            kind,
+            at,
+            connection,
+        }
+    }
+}
+
+/// Why a watch is waiting or retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A request failed in a way that may pass (5xx, timeout, connection
+    /// error); it is sent again after [`WatchWarning::wait`].
+    Retrying,
+    /// The rate window is spent (`x-rate-limit-remaining: 0`, or a `429`);
+    /// nothing is sent until it resets.
+    RateLimitWait,
+    /// The duplicates guard could not end a connection; the next poll
+    /// tries again.
+    GuardFailed,
+    /// A connection left the active list but the history does not show it
+    /// (yet); after a few polls it is reported disconnected without a
+    /// reason rather than kept forever.
+    Unexplained,
+}
+
+/// A problem the watch got over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WatchWarning {
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// One line for people (never contains the token).
+    pub message: String,
+    /// How long the watch waits before it goes on, when it waits.
+    pub wait: Option<Duration>,
+}
+
+impl fmt::Display for WatchWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(wait) = self.wait {
+            write!(f, "; waiting {:.1}s", wait.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of one poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollSummary {
+    /// The poll's number; the baseline is poll 0.
+    pub poll: u64,
+    /// HTTP requests the poll sent, retries and the guard's included.
+    pub requests: u32,
+    /// Active connections per watched endpoint (zeros included).
+    pub active: BTreeMap<StreamEndpoint, u64>,
+    /// The last rate-limit headers seen.
+    pub rate_limit: Option<RateLimit>,
+    /// The wait before the next poll: the interval, stretched when the
+    /// rate window would not last otherwise.
+    pub next_poll_in: Duration,
+}
