@@ -1858,7 +1858,17 @@ fn verbose_logs_one_line_per_http_attempt() {
     );
     assert!(attempts[0].contains("latency_ms="), "{}", attempts[0]);
     assert!(attempts[1].contains("status=401"), "{}", attempts[1]);
-    assert!(attempts[1].contains("not retrying"), "{}", attempts[1]);
+    assert!(
+        attempts[1].contains("pagination_token=p2"),
+        "path and query: {}",
+        attempts[1]
+    );
+    assert!(
+        attempts[1].contains("retry=\"give_up\""),
+        "{}",
+        attempts[1]
+    );
+    assert!(!run.stderr.contains(SECRET), "the token is never logged");
     // Without -v: nothing but the error.
     let run = run_code(xconn_mock(&server).args(["list", "-o", "ndjson"]), 3);
     assert!(!run.stderr.contains("xconn_ext::http"));
