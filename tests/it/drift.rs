@@ -2,7 +2,7 @@
 //! (`xconn_sdk::spec`) and the hand-written typed layer must agree. Most
 //! of the typed layer is tied to `xconn_sdk::spec` at compile time (the
 //! enums, the limits, the problem slugs, the operations in
-//! `xconn-ext/src/wire.rs`); these tests check what the compiler cannot and
+//! `xconn-ext/src/wire/mod.rs`); these tests check what the compiler cannot and
 //! say, in one message per test, what to change and where.
 
 use std::collections::BTreeSet;
@@ -36,8 +36,8 @@ fn parameter<'a>(spec: &'a Value, path: &str, method: &str, name: &str) -> &'a V
         .unwrap_or_else(|| {
             panic!(
                 "{method} {path} has no parameter `{name}` in openapi/connections.json: if it was \
-                 renamed, update xconn-ext (ListConnections in xconn-ext/src/pagination.rs, \
-                 xconn-ext/src/coverage.rs) and this test"
+                 renamed, update xconn-ext (ListConnections in xconn-ext/src/list.rs, \
+                 xconn-ext/src/wire/coverage.rs) and this test"
             )
         })
 }
@@ -164,7 +164,7 @@ fn enums_match_the_fragment() {
     drift.same(
         "Connection's properties vs ConnectionField",
         "surface the property in xconn_ext::Connection (xconn-ext/src/connection.rs, \
-         the conversion in xconn-ext/src/wire.rs) and ConnectionField",
+         the conversion in xconn-ext/src/wire/mod.rs) and ConnectionField",
         record,
         ConnectionField::NAMES,
     );
@@ -218,7 +218,7 @@ fn every_spec_problem_slug_has_a_kind_on_any_host() {
     assert!(
         unknown.is_empty(),
         "problem slugs of xconn_sdk::spec::PROBLEM_SLUGS without a ProblemKind: {unknown:?}; add \
-         a variant and a row of SPEC_SLUGS in xconn-ext/src/problem.rs"
+         a variant and a row of SPEC_SLUGS in xconn-ext/src/error/problem.rs"
     );
 }
 

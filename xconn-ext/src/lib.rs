@@ -108,40 +108,41 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The layout, by job: `client/` sends requests (retries, rate limits),
+// `list.rs` pages through connections, `terminate/` ends them (duplicates
+// included), `watch/` follows them live, `error/` turns responses into
+// errors and problems, `wire/` is the one seam with the generated
+// `xconn-sdk`, `sandbox/` fakes the API, and `bin/xconn/` is the CLI.
 mod client;
 mod connection;
-pub mod coverage;
-mod duplicates;
 pub mod enums;
 mod error;
-mod pagination;
-mod problem;
-mod rate_limit;
-mod response;
-mod retry;
+mod list;
 mod terminate;
 pub mod watch;
 mod wire;
+
+pub use wire::coverage;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
+pub use client::rate_limit::RateLimit;
+pub use client::retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
     HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
 pub use connection::Connection;
-pub use duplicates::{DuplicatesPlan, EndpointCounts};
 pub use enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
     UnknownValue,
 };
+pub use error::problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
-pub use pagination::{ListConnections, MAX_RESULTS_LIMIT, Page};
-pub use problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
-pub use rate_limit::RateLimit;
-pub use retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
+pub use list::{ListConnections, MAX_RESULTS_LIMIT, Page};
+pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
 pub use terminate::{MAX_UUIDS_PER_REQUEST, TerminateReport, TerminateResult};
 pub use watch::{
     Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,

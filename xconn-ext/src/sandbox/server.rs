@@ -20,7 +20,7 @@ use super::query::{self, ListQuery, ParamError, StatusFilter};
 const PROBLEM_JSON: &str = "application/problem+json";
 const JSON: &str = "application/json; charset=utf-8";
 /// The spec's `invalid-request` type URI.
-const INVALID_REQUEST: &str = crate::problem::spec_type_uri("invalid-request");
+const INVALID_REQUEST: &str = crate::error::problem::spec_type_uri("invalid-request");
 /// Not in the spec fragment; this is the URI X really sends (host included).
 const USAGE_CAPPED: &str = "https://api.twitter.com/2/problems/usage-capped";
 /// The largest request body read; bigger ones are refused.

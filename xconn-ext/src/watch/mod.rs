@@ -76,12 +76,12 @@ pub use clock::{Clock, SharedClock, SystemClock};
 pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent, WatchWarning};
 
 use crate::client::Client;
+use crate::client::retry::{RetryPolicy, SharedSleep, TokioSleep};
 use crate::connection::Connection;
-use crate::duplicates::DuplicatesPlan;
 use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
-use crate::pagination::Page;
-use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
+use crate::list::Page;
+use crate::terminate::duplicates::DuplicatesPlan;
 use pacer::Pacer;
 use tracker::Tracker;
 

@@ -1863,11 +1863,7 @@ fn verbose_logs_one_line_per_http_attempt() {
         "path and query: {}",
         attempts[1]
     );
-    assert!(
-        attempts[1].contains("retry=\"give_up\""),
-        "{}",
-        attempts[1]
-    );
+    assert!(attempts[1].contains("retry=\"give_up\""), "{}", attempts[1]);
     assert!(!run.stderr.contains(SECRET), "the token is never logged");
     // Without -v: nothing but the error.
     let run = run_code(xconn_mock(&server).args(["list", "-o", "ndjson"]), 3);

@@ -1,13 +1,15 @@
 //! Ending connections: all, by endpoint, or by UUID.
 
+pub(crate) mod duplicates;
+
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::enums::StreamEndpoint;
+use crate::error::problem::Problem;
 use crate::error::{Error, TerminateError};
-use crate::problem::Problem;
 use crate::wire;
 
 /// The most UUIDs one `DELETE /2/connections` takes (the spec's

@@ -1,10 +1,13 @@
 //! The one error type of this crate.
 
+pub(crate) mod problem;
+pub(crate) mod response;
+
 use std::fmt;
 use std::time::Duration;
 
-use crate::problem::{Problem, ProblemKind};
-use crate::rate_limit::RateLimit;
+use crate::client::rate_limit::RateLimit;
+use crate::error::problem::{Problem, ProblemKind};
 use crate::terminate::TerminateReport;
 
 /// Everything that can go wrong, as distinct cases a caller can act on.

@@ -68,4 +68,4 @@ pub const QUERY_PARAMETERS: &[(&str, &str, Coverage)] = &[
 ];
 
 /// Where this table lives, for drift messages.
-pub const FILE: &str = "xconn-ext/src/coverage.rs";
+pub const FILE: &str = "xconn-ext/src/wire/coverage.rs";

@@ -397,7 +397,7 @@ const _: () = {
     assert!(
         SPEC_SLUGS.len() == spec.len(),
         "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
-         xconn-ext/src/problem.rs; a slug the spec dropped but X still sends moves to \
+         xconn-ext/src/error/problem.rs; a slug the spec dropped but X still sends moves to \
          UNDOCUMENTED_SLUGS with its reason"
     );
     let mut i = 0;
@@ -405,7 +405,7 @@ const _: () = {
         assert!(
             crate::wire::same(SPEC_SLUGS[i].0, spec[i]),
             "xconn_sdk::spec::PROBLEM_SLUGS changed: edit SPEC_SLUGS (and ProblemKind) in \
-             xconn-ext/src/problem.rs, in the spec's sorted order"
+             xconn-ext/src/error/problem.rs, in the spec's sorted order"
         );
         i += 1;
     }

@@ -1,5 +1,8 @@
 //! The client people use: configuration, authentication, retries, tracing.
 
+pub(crate) mod rate_limit;
+pub(crate) mod retry;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -8,10 +11,10 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::client::rate_limit::RateLimit;
+use crate::client::retry::{RetryPolicy, SharedSleep, TokioSleep};
 use crate::error::Error;
-use crate::rate_limit::RateLimit;
-use crate::response::{Success, finish};
-use crate::retry::{RetryPolicy, SharedSleep, TokioSleep};
+use crate::error::response::{Success, finish};
 use crate::wire::{Operation, Sdk, SdkResult};
 
 /// The `tracing` target of the one DEBUG event per HTTP attempt.

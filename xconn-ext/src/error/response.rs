@@ -11,9 +11,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 use xconn_sdk::ByteStream;
 
+use crate::client::rate_limit::{RateLimit, retry_after};
+use crate::error::problem::{Problem, ProblemKind};
 use crate::error::{ApiError, DecodeError, Error, RateLimited, excerpt};
-use crate::problem::{Problem, ProblemKind};
-use crate::rate_limit::{RateLimit, retry_after};
 use crate::wire::SdkResult;
 
 /// The most of an error body read; enough for any problem document, and a

@@ -8,11 +8,11 @@ use std::task::{Context, Poll, ready};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::client::Client;
+use crate::client::rate_limit::RateLimit;
 use crate::connection::Connection;
 use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
-use crate::problem::Problem;
-use crate::rate_limit::RateLimit;
+use crate::error::problem::Problem;
 use crate::wire::{self, ListQuery};
 
 /// The largest `max_results` the API accepts (the spec's maximum).
@@ -42,12 +42,9 @@ impl Page {
     pub fn from_slice(body: &[u8]) -> Result<Self, Error> {
         match serde_json::from_slice::<wire::ListResponse>(body) {
             Ok(decoded) => Ok(wire::page(decoded, None)),
-            Err(e) => Err(crate::response::decode_body_error::<wire::ListResponse>(
-                200,
-                &Default::default(),
-                body,
-                e,
-            )),
+            Err(e) => Err(crate::error::response::decode_body_error::<
+                wire::ListResponse,
+            >(200, &Default::default(), body, e)),
         }
     }
 }

@@ -8,6 +8,8 @@
 //! build fails on the line below that must change, instead of a value
 //! going missing or turning into a zero.
 
+pub mod coverage;
+
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -16,12 +18,12 @@ use xconn_sdk::spec;
 use xconn_sdk::types as generated;
 use xconn_sdk::{ByteStream, ResponseValue};
 
+use crate::client::rate_limit::RateLimit;
 use crate::connection::Connection;
 use crate::enums::{ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint};
+use crate::error::problem::Problem;
 use crate::error::{DecodeError, Error};
-use crate::pagination::Page;
-use crate::problem::Problem;
-use crate::rate_limit::RateLimit;
+use crate::list::Page;
 use crate::terminate::{TerminateReport, TerminateResult};
 
 /// What one generated `send()` returns.
@@ -89,7 +91,7 @@ const fn spec_operation(id: &str) -> &'static spec::Operation {
         i += 1;
     }
     panic!(
-        "an operation xconn-ext wraps is not in xconn_sdk::spec::OPERATIONS: edit xconn-ext/src/wire.rs"
+        "an operation xconn-ext wraps is not in xconn_sdk::spec::OPERATIONS: edit xconn-ext/src/wire/mod.rs"
     )
 }
 
@@ -107,7 +109,7 @@ const fn method_of(operation: &spec::Operation) -> Method {
     } else if same(operation.method, "PATCH") {
         Method::PATCH
     } else {
-        panic!("a spec operation has an HTTP method xconn-ext/src/wire.rs does not map")
+        panic!("a spec operation has an HTTP method xconn-ext/src/wire/mod.rs does not map")
     }
 }
 
@@ -482,7 +484,7 @@ mod tests {
     #[test]
     fn a_partial_error_that_is_no_object_is_kept() {
         let kept = problem(serde_json::json!("oops"));
-        assert_eq!(kept.type_uri, crate::problem::ABOUT_BLANK);
+        assert_eq!(kept.type_uri, crate::error::problem::ABOUT_BLANK);
         assert_eq!(kept.extra["item"], "oops");
         let object = problem(serde_json::json!({"title": "t", "x": 1}));
         assert_eq!(object.title.as_deref(), Some("t"));

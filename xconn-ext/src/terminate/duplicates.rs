@@ -16,7 +16,7 @@ use crate::client::Client;
 use crate::connection::Connection;
 use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
-use crate::pagination::MAX_RESULTS_LIMIT;
+use crate::list::MAX_RESULTS_LIMIT;
 use crate::terminate::TerminateReport;
 
 /// Which active connections to keep and which to end, per endpoint.
