@@ -328,3 +328,60 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xconn_ext::ConnectionField;
+
+    /// A record with every property of the spec's connection set.
+    fn full_record() -> Connection {
+        let record: serde_json::Map<String, serde_json::Value> =
+            xconn_sdk::spec::CONNECTION_PROPERTIES
+                .iter()
+                .map(|name| {
+                    let value = if name.ends_with("_at") {
+                        "2026-01-05T09:12:44Z"
+                    } else {
+                        "value"
+                    };
+                    ((*name).to_owned(), value.into())
+                })
+                .collect();
+        serde_json::from_value(record.into()).expect("a full record decodes")
+    }
+
+    /// Every field the API can send has a column in the table and in CSV,
+    /// filled when the record has it; JSON and ndjson carry it too. When
+    /// the spec gains a field (and `ConnectionField` with it), this fails
+    /// until every output shows it: nothing is dropped silently.
+    #[test]
+    fn every_connection_field_reaches_every_format() {
+        let record = full_record();
+        let json = serde_json::to_value(&record).expect("serializes");
+        let csv = csv_row(&record);
+        let table = row(&record);
+        let mut missing = Vec::new();
+        for field in ConnectionField::ALL {
+            let name = field.as_str();
+            if json.get(name).is_none() {
+                missing.push(format!("{name}: not in JSON/ndjson (xconn_ext::Connection)"));
+            }
+            match CSV_HEADERS.iter().position(|h| *h == name) {
+                None => missing.push(format!("{name}: no CSV column (CSV_HEADERS)")),
+                Some(i) => {
+                    if csv[i].is_empty() {
+                        missing.push(format!("{name}: empty CSV cell (csv_row)"));
+                    }
+                    if table[i] == "-" {
+                        missing.push(format!("{name}: empty table cell (row)"));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "add these to xconn-ext/src/bin/xconn/output.rs: {missing:#?}"
+        );
+    }
+}
