@@ -6,13 +6,17 @@
 //! the real API produces (rate limits, usage caps, 503s from the edge, latency). Think
 //! stripe-mock or LocalStack, but inside your test process.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
+//! use futures::TryStreamExt;
 //! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::start(SandboxConfig::default().connections(50).seed(7)).await?;
-//! // Point a client at `sandbox.base_url()` with `Authorization: Bearer {sandbox.token()}`.
-//! println!("{} {}", sandbox.base_url(), sandbox.token());
+//! // A client already pointed at the sandbox, with its token.
+//! let client = sandbox.client()?;
+//! let active: Vec<_> = client.connections().stream().try_collect().await?;
+//! assert!(!active.is_empty());
 //! # Ok(()) }
 //! ```
 //!
@@ -22,8 +26,8 @@
 //!   (comma-separated endpoint names), `connection.fields` (comma-separated), `max_results`
 //!   (`xconn_sdk::spec::MAX_RESULTS_MIN..=MAX_RESULTS_MAX`, default `MAX_RESULTS_DEFAULT`:
 //!   1..=100 and 10 in spec 2.167) and `pagination_token`. Every list and bound comes from
-//!   the typed enums and `xconn_sdk::spec`, so the sandbox follows a regenerated spec. Without `connection.fields` a connection
-//!   shows [`DEFAULT_CONNECTION_FIELDS`] (the fields of the documented example: everything but
+//!   the typed enums and `xconn_sdk::spec`, so the sandbox follows a regenerated spec.
+//!   Without `connection.fields` a connection shows [`DEFAULT_CONNECTION_FIELDS`] (the fields of the documented example: everything but
 //!   `id`); with it, exactly the asked fields. A field without a value (`disconnected_at` and
 //!   `disconnect_reason` of an active connection) is omitted, never `null`. Connections are
 //!   listed newest `connected_at` first. `data` is omitted on an empty page, `meta.next_token`

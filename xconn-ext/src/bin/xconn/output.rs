@@ -365,7 +365,9 @@ mod tests {
         for field in ConnectionField::ALL {
             let name = field.as_str();
             if json.get(name).is_none() {
-                missing.push(format!("{name}: not in JSON/ndjson (xconn_ext::Connection)"));
+                missing.push(format!(
+                    "{name}: not in JSON/ndjson (xconn_ext::Connection)"
+                ));
             }
             match CSV_HEADERS.iter().position(|h| *h == name) {
                 None => missing.push(format!("{name}: no CSV column (CSV_HEADERS)")),
