@@ -23,6 +23,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
+use httpmock::Then;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use xconn_ext::sandbox::{DISCONNECT_REASONS, ENDPOINTS};
@@ -177,6 +178,20 @@ fn page(n: usize, next_token: Option<&str>) -> Value {
         "data": (0..n).map(wire_connection).collect::<Vec<_>>(),
         "meta": meta,
     })
+}
+
+/// Answer 200 with the JSON `body`.
+fn json_ok(then: Then, body: impl AsRef<[u8]>) -> Then {
+    then.status(200)
+        .header("content-type", "application/json")
+        .body(body)
+}
+
+/// Answer `status` with the problem (RFC 7807) `body`.
+fn problem_json(then: Then, status: u16, body: impl AsRef<[u8]>) -> Then {
+    then.status(status)
+        .header("content-type", "application/problem+json")
+        .body(body)
 }
 
 /// A port nothing listens on: bound, read, released.
@@ -829,9 +844,7 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
     let server = MockServer::start();
     let unauthorized = server.mock(|when, then| {
         when.any_request();
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        problem_json(then, 401, unauthorized_body());
     });
     // Default retries: a 401 is final.
     for args in [
@@ -898,9 +911,9 @@ fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(400)
-            .header("content-type", "application/problem+json")
-            .body(
+        problem_json(
+                then,
+                400,
                 r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
             );
     });
@@ -913,25 +926,27 @@ fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
     );
 }
 
-#[test]
-fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
-    let server = MockServer::start();
+/// A listing whose first page holds `n` connections (with 41 requests left
+/// in the rate-limit window) and points to `p2`, which the API refuses (401).
+fn refused_after_first_page(server: &MockServer, n: usize) {
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param_missing("pagination_token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(4, Some("p2")).to_string());
+        json_ok(then, page(n, Some("p2")).to_string()).header("x-rate-limit-remaining", "41");
     });
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param("pagination_token", "p2");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        problem_json(then, 401, unauthorized_body());
     });
+}
+
+#[test]
+fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
+    let server = MockServer::start();
+    refused_after_first_page(&server, 4);
     let run = run_code(xconn_mock(&server).args(["list", "--format", "json"]), 3);
     assert!(run.error_line().contains("Unauthorized"));
     let doc = run.json();
@@ -1012,9 +1027,7 @@ fn a_json_200_of_the_wrong_shape_exits_5_and_names_the_path() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"data":[{"endpoint_name":"filtered_stream","connected_at":12345}],"meta":{"result_count":1}}"#);
+        json_ok(then, r#"{"data":[{"endpoint_name":"filtered_stream","connected_at":12345}],"meta":{"result_count":1}}"#);
     });
     for args in [&["list"][..], &["summary"]] {
         let run = run_code(xconn_mock(&server).args(args), 5);
@@ -1070,10 +1083,9 @@ fn the_token_is_sent_as_a_bearer_header_and_never_printed() {
 fn verbose_failing_runs_do_not_print_the_token() {
     let server = MockServer::start();
     let unauthorized = server.mock(|when, then| {
-        when.any_request().header("authorization", format!("Bearer {SECRET}"));
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        when.any_request()
+            .header("authorization", format!("Bearer {SECRET}"));
+        problem_json(then, 401, unauthorized_body());
     });
     for args in [&["-vv", "list"][..], &["-v", "terminate", "--all", "--yes"]] {
         let run = run_code(xconn_mock(&server).env("RUST_LOG", "trace").args(args), 3);
@@ -1134,9 +1146,7 @@ fn a_closed_stdout_is_not_a_crash() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(3000, None).to_string());
+        json_ok(then, page(3000, None).to_string());
     });
     for format in ["ndjson", "table", "json"] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xconn"))
@@ -1206,17 +1216,13 @@ fn a_failed_later_batch_prints_the_partial_report_and_exits_with_its_code() {
         when.method(DELETE)
             .path("/2/connections")
             .body_includes("\"u-000\"");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(ended(0..100).to_string());
+        json_ok(then, ended(0..100).to_string());
     });
     let second = server.mock(|when, then| {
         when.method(DELETE)
             .path("/2/connections")
             .body_includes("\"u-100\"");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
+        problem_json(then, 401, unauthorized_body());
     });
     let mut args = vec!["terminate".to_owned(), "--yes".to_owned()];
     for i in 0..150 {
@@ -1252,15 +1258,14 @@ fn terminate_exits_6_when_the_api_answered_but_not_every_connection_ended() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(DELETE).path("/2/connections/all");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": {"successful_kills": 0, "failed_kills": 2, "results": [
-                    {"uuid": "a", "success": false, "error_message": "already ended"},
-                    {"uuid": "b", "success": false, "error_message": "not found"},
-                ]}})
-                .to_string(),
-            );
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 0, "failed_kills": 2, "results": [
+                {"uuid": "a", "success": false, "error_message": "already ended"},
+                {"uuid": "b", "success": false, "error_message": "not found"},
+            ]}})
+            .to_string(),
+        );
     });
     let run = run_code(xconn_mock(&server).args(["terminate", "--all", "--yes"]), 6);
     assert!(run.stdout.contains("a  failed: already ended"), "{run:#?}");
@@ -1298,9 +1303,7 @@ fn mock_active(server: &MockServer) -> httpmock::Mock<'_> {
             .query_param("status", "active")
             .query_param("connection.fields", "id,endpoint_name,connected_at")
             .query_param_missing("endpoints");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(active_page().to_string());
+        json_ok(then, active_page().to_string());
     })
 }
 
@@ -1312,13 +1315,12 @@ fn terminate_duplicates_keeps_the_newest_per_endpoint_and_ends_the_rest() {
         when.method(DELETE)
             .path("/2/connections")
             .json_body(json!({"uuids": ["f-old", "f-mid"]}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": {"successful_kills": 2, "failed_kills": 0, "results": [
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 2, "failed_kills": 0, "results": [
                     {"uuid": "f-old", "success": true}, {"uuid": "f-mid", "success": true}]}})
-                .to_string(),
-            );
+            .to_string(),
+        );
     });
     let run =
         run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--yes", "-o", "json"]));
@@ -1330,9 +1332,10 @@ fn terminate_duplicates_keeps_the_newest_per_endpoint_and_ends_the_rest() {
         when.method(DELETE)
             .path("/2/connections")
             .json_body(json!({"uuids": ["f-old"]}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"data": {"successful_kills": 1, "failed_kills": 0}}).to_string());
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 1, "failed_kills": 0}}).to_string(),
+        );
     });
     run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--keep", "2", "--yes"]));
     assert_eq!(keep2.calls(), 1);
@@ -1345,9 +1348,10 @@ fn terminate_duplicates_with_nothing_to_end_sends_no_delete() {
         when.method(GET)
             .path("/2/connections")
             .query_param("endpoints", "sample_stream");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"data": [active_page()["data"][1]]}).to_string());
+        json_ok(
+            then,
+            json!({"data": [active_page()["data"][1]]}).to_string(),
+        );
     });
     let delete = server.mock(|when, then| {
         when.method(DELETE);
@@ -1379,9 +1383,7 @@ fn dry_run_sends_no_delete_needs_no_yes_and_prints_what_would_end() {
             .path("/2/connections")
             .query_param("status", "active")
             .query_param("endpoints", "filtered_stream");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(2, None).to_string());
+        json_ok(then, page(2, None).to_string());
     });
     let delete = server.mock(|when, then| {
         when.method(DELETE);
@@ -1468,9 +1470,7 @@ fn every_get_asks_for_id_and_endpoint_name() {
             when.method(GET)
                 .path("/2/connections")
                 .query_param("connection.fields", fields);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(page(1, None).to_string());
+            json_ok(then, page(1, None).to_string());
         })
     };
     let all = asked("client_ip,connected_at,disconnect_reason,disconnected_at,endpoint_name,id");
@@ -1491,19 +1491,18 @@ fn timestamps_are_rfc3339_utc_in_every_format_and_csv_quotes() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": [{
-                    "id": "00000000-0000-4000-8000-000000000001",
-                    "endpoint_name": "filtered_stream",
-                    "client_ip": "203.0.113.7, \"proxy\"",
-                    "connected_at": "2025-05-01T02:00:00+02:00",
-                    "disconnected_at": "2025-05-01T01:00:00.500Z",
-                    "disconnect_reason": "operator_disconnect",
-                }]})
-                .to_string(),
-            );
+        json_ok(
+            then,
+            json!({"data": [{
+                "id": "00000000-0000-4000-8000-000000000001",
+                "endpoint_name": "filtered_stream",
+                "client_ip": "203.0.113.7, \"proxy\"",
+                "connected_at": "2025-05-01T02:00:00+02:00",
+                "disconnected_at": "2025-05-01T01:00:00.500Z",
+                "disconnect_reason": "operator_disconnect",
+            }]})
+            .to_string(),
+        );
     });
     let json = run_ok(xconn_mock(&server).args(["list", "-o", "json"])).json();
     assert_eq!(json["data"][0]["connected_at"], "2025-05-01T00:00:00Z");
@@ -1621,9 +1620,7 @@ fn mock_for_token<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a>
         when.method(GET)
             .path("/2/connections")
             .header("authorization", header.clone());
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"meta": {"result_count": 0}}).to_string());
+        json_ok(then, json!({"meta": {"result_count": 0}}).to_string());
     })
 }
 
@@ -1780,9 +1777,7 @@ fn a_401_says_where_the_token_came_from() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.any_request();
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
+        problem_json(then, 401, unauthorized_body());
     });
     let run = run_code(
         xconn().args([
@@ -1821,23 +1816,7 @@ fn a_401_says_where_the_token_came_from() {
 #[test]
 fn verbose_logs_one_line_per_http_attempt() {
     let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(GET)
-            .path("/2/connections")
-            .query_param_missing("pagination_token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .header("x-rate-limit-remaining", "41")
-            .body(page(1, Some("p2")).to_string());
-    });
-    server.mock(|when, then| {
-        when.method(GET)
-            .path("/2/connections")
-            .query_param("pagination_token", "p2");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
-    });
+    refused_after_first_page(&server, 1);
     let run = run_code(xconn_mock(&server).args(["-v", "list", "-o", "ndjson"]), 3);
     let attempts: Vec<&str> = run
         .stderr
@@ -1863,11 +1842,7 @@ fn verbose_logs_one_line_per_http_attempt() {
         "path and query: {}",
         attempts[1]
     );
-    assert!(
-        attempts[1].contains("retry=\"give_up\""),
-        "{}",
-        attempts[1]
-    );
+    assert!(attempts[1].contains("retry=\"give_up\""), "{}", attempts[1]);
     assert!(!run.stderr.contains(SECRET), "the token is never logged");
     // Without -v: nothing but the error.
     let run = run_code(xconn_mock(&server).args(["list", "-o", "ndjson"]), 3);

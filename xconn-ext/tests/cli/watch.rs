@@ -71,6 +71,18 @@ fn start(args: &[&str]) -> Running {
     }
 }
 
+/// The first line from `lines` that `accept`s, within the bound.
+fn first_line_where(lines: &mpsc::Receiver<String>, accept: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + BOUND;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines.recv_timeout(left).expect("the line within the bound");
+        if accept(&line) {
+            return line;
+        }
+    }
+}
+
 impl Running {
     fn line(&self) -> String {
         self.stdout
@@ -80,31 +92,12 @@ impl Running {
 
     /// The first stdout line that `accept`s, within the bound.
     fn line_where(&self, accept: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .stdout
-                .recv_timeout(left)
-                .expect("the line within the bound");
-            if accept(&line) {
-                return line;
-            }
-        }
+        first_line_where(&self.stdout, accept)
     }
 
+    /// The first stderr line that `accept`s, within the bound.
     fn stderr_line_where(&self, accept: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .stderr
-                .recv_timeout(left)
-                .expect("the line within the bound");
-            if accept(&line) {
-                return line;
-            }
-        }
+        first_line_where(&self.stderr, accept)
     }
 
     fn signal(&self, signal: Signal) {
