@@ -194,6 +194,14 @@ fn problem_json(then: Then, status: u16, body: impl AsRef<[u8]>) -> Then {
         .body(body)
 }
 
+/// The `x-rate-limit-*` headers of a window of `limit` requests with
+/// `remaining` left, resetting `reset_in` seconds from now.
+fn window(then: Then, limit: u32, remaining: u32, reset_in: u64) -> Then {
+    then.header("x-rate-limit-limit", limit.to_string())
+        .header("x-rate-limit-remaining", remaining.to_string())
+        .header("x-rate-limit-reset", (unix_now() + reset_in).to_string())
+}
+
 /// A port nothing listens on: bound, read, released.
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -863,15 +871,13 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
 #[test]
 fn rate_limited_exits_3_and_says_when_to_retry() {
     let server = MockServer::start();
-    let reset = (unix_now() + 30).to_string();
     let limited = server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(429)
-            .header("content-type", "application/json; charset=utf-8")
-            .header("x-rate-limit-limit", "50")
-            .header("x-rate-limit-remaining", "0")
-            .header("x-rate-limit-reset", reset.as_str())
-            .body(r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#);
+        let then = then
+            .status(429)
+            .header("content-type", "application/json; charset=utf-8");
+        let body = r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
+        window(then, 50, 0, 30).body(body);
     });
     let run = run_code(xconn_mock(&server).args(["--max-retries", "0", "list"]), 3);
     let line = run.error_line();
@@ -884,17 +890,10 @@ fn rate_limited_exits_3_and_says_when_to_retry() {
 #[test]
 fn usage_capped_exits_3_says_waiting_will_not_help_and_is_not_retried() {
     let server = MockServer::start();
-    let reset = (unix_now() + 5).to_string();
     let capped = server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(429)
-            .header("content-type", "application/problem+json")
-            .header("x-rate-limit-limit", "500")
-            .header("x-rate-limit-remaining", "499")
-            .header("x-rate-limit-reset", reset.as_str())
-            .body(
-                r#"{"account_id":"1","product_name":"standard-basic","title":"UsageCapExceeded","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#,
-            );
+        let body = r#"{"account_id":"1","product_name":"standard-basic","title":"UsageCapExceeded","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#;
+        window(problem_json(then, 429, body), 500, 499, 5);
     });
     // Default retries (2): a spent cap must not be retried.
     let run = run_code(xconn_mock(&server).arg("summary"), 3);
