@@ -99,6 +99,15 @@ impl Run {
         lines[0]
     }
 
+    /// The [`error_line`](Self::error_line), which must say each of `parts`.
+    fn error_says(&self, parts: &[&str]) -> &str {
+        let line = self.error_line();
+        for part in parts {
+            assert!(line.contains(part), "{part:?} not in {line}");
+        }
+        line
+    }
+
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
@@ -701,9 +710,7 @@ fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
                 .write_stdin("y\n"),
             2,
         );
-        let line = run.error_line();
-        assert!(line.contains("refusing"), "{line}");
-        assert!(line.contains("--yes"), "{line}");
+        run.error_says(&["refusing", "--yes"]);
         assert_eq!(run.stdout, "");
     }
     assert_eq!(any.calls(), 0, "nothing may be sent");
@@ -795,9 +802,7 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
             xconn().args(["--base-url", &server.base_url()]).args(args),
             2,
         );
-        let line = run.error_line();
-        assert!(line.contains("token"), "{line}");
-        assert!(line.contains("X_BEARER_TOKEN"), "{line}");
+        run.error_says(&["token", "X_BEARER_TOKEN"]);
     }
     // An empty token from the environment is no token.
     let run = run_code(
@@ -842,9 +847,7 @@ fn plain_http_to_a_remote_host_exits_2() {
         ]),
         2,
     );
-    let line = run.error_line();
-    assert!(line.contains("invalid --base-url"), "{line}");
-    assert!(line.contains("--allow-insecure-http"), "{line}");
+    run.error_says(&["invalid --base-url", "--allow-insecure-http"]);
 }
 
 #[test]
@@ -861,9 +864,7 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
         &["terminate", "--all", "--yes"],
     ] {
         let run = run_code(xconn_mock(&server).args(args), 3);
-        let line = run.error_line();
-        assert!(line.contains("Unauthorized"), "{line}");
-        assert!(line.contains("401"), "{line}");
+        run.error_says(&["Unauthorized", "401"]);
     }
     assert_eq!(unauthorized.calls(), 3, "one request per command, no retry");
 }
@@ -880,10 +881,7 @@ fn rate_limited_exits_3_and_says_when_to_retry() {
         window(then, 50, 0, 30).body(body);
     });
     let run = run_code(xconn_mock(&server).args(["--max-retries", "0", "list"]), 3);
-    let line = run.error_line();
-    assert!(line.contains("rate limited"), "{line}");
-    assert!(line.contains("retry"), "{line}");
-    assert!(line.contains("Too Many Requests"), "{line}");
+    run.error_says(&["rate limited", "retry", "Too Many Requests"]);
     assert_eq!(limited.calls(), 1);
 }
 
@@ -897,9 +895,7 @@ fn usage_capped_exits_3_says_waiting_will_not_help_and_is_not_retried() {
     });
     // Default retries (2): a spent cap must not be retried.
     let run = run_code(xconn_mock(&server).arg("summary"), 3);
-    let line = run.error_line();
-    assert!(line.contains("usage cap"), "{line}");
-    assert!(line.contains("waiting will not help"), "{line}");
+    let line = run.error_says(&["usage cap", "waiting will not help"]);
     assert!(!line.contains("retry in"), "{line}");
     assert!(!line.contains("rate limited"), "{line}");
     assert_eq!(capped.calls(), 1, "a usage cap is never retried");
@@ -917,12 +913,10 @@ fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
             );
     });
     let run = run_code(xconn_mock(&server).arg("list"), 3);
-    let line = run.error_line();
-    assert!(line.contains("Invalid Request"), "{line}");
-    assert!(
-        line.contains("The `max_results` query parameter value [1000] is not between 1 and 100"),
-        "{line}"
-    );
+    run.error_says(&[
+        "Invalid Request",
+        "The `max_results` query parameter value [1000] is not between 1 and 100",
+    ]);
 }
 
 /// A listing whose first page holds `n` connections (with 41 requests left
@@ -1030,8 +1024,7 @@ fn a_json_200_of_the_wrong_shape_exits_5_and_names_the_path() {
     });
     for args in [&["list"][..], &["summary"]] {
         let run = run_code(xconn_mock(&server).args(args), 5);
-        let line = run.error_line();
-        assert!(line.contains("data[0].connected_at"), "{line}");
+        run.error_says(&["data[0].connected_at"]);
     }
 }
 
