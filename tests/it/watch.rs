@@ -458,11 +458,18 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 1, 0).unwrap()
 }
 
-fn mock_client(server: &MockServer) -> Client {
+/// A client builder for `base_url` with `token`, over an HTTP client that
+/// never uses a proxy (nothing leaves 127.0.0.1).
+fn client_of(base_url: impl Into<String>, token: &str) -> xconn_ext::ClientBuilder {
     Client::builder()
         .http_client(http())
-        .bearer_token("t")
-        .base_url(server.base_url())
+        .bearer_token(token)
+        .base_url(base_url)
+}
+
+/// A client of `server`, without retries.
+fn mock_client(server: &MockServer) -> Client {
+    client_of(server.base_url(), "t")
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap()
@@ -598,10 +605,7 @@ async fn refused_credentials_and_a_spent_cap_end_the_stream() {
         ),
     ] {
         let sandbox = Sandbox::start(config).await.unwrap();
-        let client = Client::builder()
-            .http_client(http())
-            .bearer_token("sandbox-token")
-            .base_url(sandbox.base_url())
+        let client = client_of(sandbox.base_url(), "sandbox-token")
             .build()
             .unwrap();
         let time = ManualTime::new(sandbox.now(), false, None);
@@ -730,10 +734,7 @@ async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes
         .local_addr()
         .unwrap()
         .port();
-    let client = Client::builder()
-        .http_client(http())
-        .bearer_token("t")
-        .base_url(format!("http://127.0.0.1:{port}"))
+    let client = client_of(format!("http://127.0.0.1:{port}"), "t")
         .build()
         .unwrap();
     let time = ManualTime::new(start(), false, None);
