@@ -906,11 +906,8 @@ fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        problem_json(
-                then,
-                400,
-                r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
-            );
+        let body = r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+        problem_json(then, 400, body);
     });
     let run = run_code(xconn_mock(&server).arg("list"), 3);
     run.error_says(&[
