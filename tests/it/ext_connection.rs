@@ -12,8 +12,8 @@ use xconn_ext::{
 };
 
 use crate::support::fixtures::{DATA_AND_ERRORS, SEED};
-use crate::support::mock::{json_ok, list_page};
-use crate::support::{BEARER, TOKEN, client};
+use crate::support::mock::{authorized, json_ok, list_page};
+use crate::support::{TOKEN, client};
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -33,9 +33,7 @@ async fn a_projection_to_id_only_decodes_with_the_rest_none() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, GET, "/2/connections")
                 .query_param("connection.fields", "id")
                 .query_param("status", "inactive");
             json_ok(

@@ -14,8 +14,8 @@ use crate::support::fixtures::{
     BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, LEGACY_401, LEGACY_429, TOO_MANY, UNAUTHORIZED,
     USAGE_CAPPED,
 };
-use crate::support::mock::list_page;
-use crate::support::{BEARER, assert_no_token, client, unix_now};
+use crate::support::mock::{authorized, list_page};
+use crate::support::{assert_no_token, client, unix_now};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -50,9 +50,7 @@ async fn list_error(reply: Reply<'_>) -> Error {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER);
+            authorized(when, GET, "/2/connections");
             let mut then = then.status(reply.status);
             if let Some(ct) = reply.content_type {
                 then = then.header("content-type", ct);

@@ -273,30 +273,20 @@ async fn a_repeated_token_stops_the_stream_with_an_error() {
 
 #[tokio::test]
 async fn take_stops_fetching_pages() {
-    let server = MockServer::start_async().await;
-    let mocks = serve_pages(&server, 5, 4).await;
-
-    // 5 records: pages 1 and 2 only.
-    let got: Vec<Connection> = request(&server, 4)
-        .stream()
-        .take(5)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(got.len(), 5);
-    assert_eq!(calls(&mocks).await, vec![1, 1, 0, 0, 0]);
-
-    // Exactly one page's worth: page 2 is never asked for.
-    let server = MockServer::start_async().await;
-    let mocks = serve_pages(&server, 5, 4).await;
-    let got: Vec<Connection> = request(&server, 4)
-        .stream()
-        .take(4)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(got.len(), 4);
-    assert_eq!(calls(&mocks).await, vec![1, 0, 0, 0, 0]);
+    // 5 records: pages 1 and 2 only. Exactly one page's worth: page 2 is
+    // never asked for.
+    for (take, pages_asked) in [(5, vec![1, 1, 0, 0, 0]), (4, vec![1, 0, 0, 0, 0])] {
+        let server = MockServer::start_async().await;
+        let mocks = serve_pages(&server, 5, 4).await;
+        let got: Vec<Connection> = request(&server, 4)
+            .stream()
+            .take(take)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(got.len(), take);
+        assert_eq!(calls(&mocks).await, pages_asked, "take({take})");
+    }
 
     // Pages, too; and take(0) sends nothing at all.
     let server = MockServer::start_async().await;

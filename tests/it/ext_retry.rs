@@ -113,19 +113,29 @@ fn policy(attempts: u32) -> RetryPolicy {
         .with_backoff(Duration::from_millis(100), Duration::from_secs(10))
 }
 
+/// A listing under `policy` against a server that answers `replies` in
+/// turn: its result, the requests the server saw, and the waits slept.
+async fn list_replies(
+    replies: Vec<Reply>,
+    policy: RetryPolicy,
+) -> (Result<Vec<Connection>, Error>, usize, Vec<Duration>) {
+    let server = MockServer::start_async().await;
+    let mock = serve_list(&server, replies).await;
+    let (client, sleep) = client_with(&server, policy);
+    let result = list(&client).await;
+    (result, mock.calls_async().await, sleep.waits())
+}
+
 async fn list(client: &Client) -> Result<Vec<Connection>, Error> {
     client.connections().send().await.map(|p| p.connections)
 }
 
 #[tokio::test]
 async fn get_is_retried_after_a_503_and_then_succeeds() {
-    let server = MockServer::start_async().await;
-    let mock = serve_list(&server, vec![unavailable(), ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3));
-    let connections = list(&client).await.expect("second attempt succeeds");
+    let (result, calls, waits) = list_replies(vec![unavailable(), ok_page()], policy(3)).await;
+    let connections = result.expect("second attempt succeeds");
     assert_eq!(connections.len(), 2);
-    assert_eq!(mock.calls_async().await, 2);
-    let waits = sleep.waits();
+    assert_eq!(calls, 2);
     assert_eq!(waits.len(), 1);
     // First backoff: half fixed, half jitter of the initial 100 ms.
     assert!(
@@ -136,17 +146,14 @@ async fn get_is_retried_after_a_503_and_then_succeeds() {
 
 #[tokio::test]
 async fn the_wait_after_a_429_is_the_rate_limit_reset() {
-    let server = MockServer::start_async().await;
     let reset = unix_now() + 20;
     let limited = reply(429, "application/json; charset=utf-8", TOO_MANY)
         .header("x-rate-limit-limit", 50)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve_list(&server, vec![limited, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3));
-    list(&client).await.expect("retried after the reset");
-    assert_eq!(mock.calls_async().await, 2);
-    let waits = sleep.waits();
+    let (result, calls, waits) = list_replies(vec![limited, ok_page()], policy(3)).await;
+    result.expect("retried after the reset");
+    assert_eq!(calls, 2);
     assert_eq!(waits.len(), 1, "{waits:?}");
     let expected = Duration::from_secs(reset - unix_now());
     let diff = waits[0].abs_diff(expected);
@@ -154,16 +161,13 @@ async fn the_wait_after_a_429_is_the_rate_limit_reset() {
     assert!(waits[0] <= Duration::from_secs(20));
 
     // X's legacy rate-limit body (code 88) is honoured the same way.
-    let server = MockServer::start_async().await;
     let reset = unix_now() + 5;
     let limited = reply(429, "application/json", LEGACY_429)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve_list(&server, vec![limited, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3));
-    list(&client).await.expect("retried after the reset");
-    assert_eq!(mock.calls_async().await, 2);
-    let waits = sleep.waits();
+    let (result, calls, waits) = list_replies(vec![limited, ok_page()], policy(3)).await;
+    result.expect("retried after the reset");
+    assert_eq!(calls, 2);
     assert_eq!(waits.len(), 1);
     assert!(waits[0] > Duration::from_secs(3) && waits[0] <= Duration::from_secs(5));
 }
@@ -171,38 +175,31 @@ async fn the_wait_after_a_429_is_the_rate_limit_reset() {
 #[tokio::test]
 async fn retry_after_is_honoured_exactly() {
     for (value, expected) in [("3", 3), ("0", 0)] {
-        let server = MockServer::start_async().await;
         let first = unavailable().header("retry-after", value);
-        let mock = serve_list(&server, vec![first, ok_page()]).await;
-        let (client, sleep) = client_with(&server, policy(3));
-        list(&client).await.unwrap();
-        assert_eq!(mock.calls_async().await, 2);
-        assert_eq!(sleep.waits(), [Duration::from_secs(expected)]);
+        let (result, calls, waits) = list_replies(vec![first, ok_page()], policy(3)).await;
+        result.unwrap();
+        assert_eq!(calls, 2);
+        assert_eq!(waits, [Duration::from_secs(expected)]);
     }
     // A reset already past: retried at once.
-    let server = MockServer::start_async().await;
     let limited = reply(429, "application/json", TOO_MANY)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", unix_now() - 10);
-    let mock = serve_list(&server, vec![limited, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3));
-    list(&client).await.unwrap();
-    assert_eq!(mock.calls_async().await, 2);
-    assert_eq!(sleep.waits(), [Duration::ZERO]);
+    let (result, calls, waits) = list_replies(vec![limited, ok_page()], policy(3)).await;
+    result.unwrap();
+    assert_eq!(calls, 2);
+    assert_eq!(waits, [Duration::ZERO]);
 }
 
 #[tokio::test]
 async fn retries_stop_at_max_attempts_with_growing_backoff() {
-    let server = MockServer::start_async().await;
-    let mock = serve_list(&server, vec![unavailable()]).await;
-    let (client, sleep) = client_with(&server, policy(4));
-    let error = list(&client).await.unwrap_err();
+    let (result, calls, waits) = list_replies(vec![unavailable()], policy(4)).await;
+    let error = result.unwrap_err();
     assert!(
         matches!(&error, Error::Api(e) if e.kind == ProblemKind::ServerError && e.status == 503)
     );
     assert_no_token(&error);
-    assert_eq!(mock.calls_async().await, 4);
-    let waits = sleep.waits();
+    assert_eq!(calls, 4);
     assert_eq!(waits.len(), 3);
     for (i, wait) in waits.iter().enumerate() {
         let cap = Duration::from_millis(100 << i);
@@ -210,32 +207,30 @@ async fn retries_stop_at_max_attempts_with_growing_backoff() {
     }
 
     // One attempt means no retry at all.
-    let server = MockServer::start_async().await;
-    let mock = serve_list(&server, vec![unavailable()]).await;
-    let (client, sleep) = client_with(&server, policy(1));
-    list(&client).await.unwrap_err();
-    assert_eq!(mock.calls_async().await, 1);
-    assert!(sleep.waits().is_empty());
+    let (result, calls, waits) = list_replies(vec![unavailable()], policy(1)).await;
+    result.unwrap_err();
+    assert_eq!(calls, 1);
+    assert!(waits.is_empty());
 
     // The default policy makes three attempts.
-    let server = MockServer::start_async().await;
-    let mock = serve_list(&server, vec![unavailable()]).await;
-    let (client, sleep) = client_with(&server, RetryPolicy::default());
-    list(&client).await.unwrap_err();
-    assert_eq!(mock.calls_async().await, 3);
-    assert_eq!(sleep.waits().len(), 2);
+    let (result, calls, waits) = list_replies(vec![unavailable()], RetryPolicy::default()).await;
+    result.unwrap_err();
+    assert_eq!(calls, 3);
+    assert_eq!(waits.len(), 2);
 }
 
 #[tokio::test]
 async fn a_wait_longer_than_max_wait_is_returned_not_slept() {
-    let server = MockServer::start_async().await;
     let reset = unix_now() + 600;
     let limited = reply(429, "application/json", TOO_MANY)
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", reset);
-    let mock = serve_list(&server, vec![limited, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
-    let error = list(&client).await.unwrap_err();
+    let (result, calls, waits) = list_replies(
+        vec![limited, ok_page()],
+        policy(3).with_max_wait(Duration::from_secs(60)),
+    )
+    .await;
+    let error = result.unwrap_err();
     assert!(matches!(error, Error::RateLimited(_)), "{error:?}");
     let wait = error.retry_after().expect("the caller learns when");
     assert!(
@@ -243,34 +238,34 @@ async fn a_wait_longer_than_max_wait_is_returned_not_slept() {
         "{wait:?}"
     );
     assert!(error.is_retryable());
-    assert_eq!(mock.calls_async().await, 1);
-    assert!(sleep.waits().is_empty());
+    assert_eq!(calls, 1);
+    assert!(waits.is_empty());
 
     // Same with Retry-After on a 503.
-    let server = MockServer::start_async().await;
     let first = unavailable().header("retry-after", 120);
-    let mock = serve_list(&server, vec![first, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3).with_max_wait(Duration::from_secs(60)));
-    let error = list(&client).await.unwrap_err();
+    let (result, calls, waits) = list_replies(
+        vec![first, ok_page()],
+        policy(3).with_max_wait(Duration::from_secs(60)),
+    )
+    .await;
+    let error = result.unwrap_err();
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
-    assert_eq!(mock.calls_async().await, 1);
-    assert!(sleep.waits().is_empty());
+    assert_eq!(calls, 1);
+    assert!(waits.is_empty());
 }
 
 #[tokio::test]
 async fn a_usage_cap_is_never_retried() {
-    let server = MockServer::start_async().await;
     let capped = reply(429, "application/json; charset=utf-8", USAGE_CAPPED)
         .header("x-rate-limit-limit", 500)
         .header("x-rate-limit-remaining", 450)
         .header("x-rate-limit-reset", unix_now() + 5)
         .header("retry-after", 5);
-    let mock = serve_list(&server, vec![capped, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(5));
-    let error = list(&client).await.unwrap_err();
+    let (result, calls, waits) = list_replies(vec![capped, ok_page()], policy(5)).await;
+    let error = result.unwrap_err();
     assert!(matches!(&error, Error::Api(e) if e.kind == ProblemKind::UsageCapped));
-    assert_eq!(mock.calls_async().await, 1);
-    assert!(sleep.waits().is_empty());
+    assert_eq!(calls, 1);
+    assert!(waits.is_empty());
 }
 
 #[tokio::test]
@@ -288,13 +283,11 @@ async fn client_errors_and_undecodable_200s_are_never_retried() {
         ),
     ];
     for case in cases {
-        let server = MockServer::start_async().await;
-        let mock = serve_list(&server, vec![case.clone(), ok_page()]).await;
-        let (client, sleep) = client_with(&server, policy(5));
-        let error = list(&client).await.unwrap_err();
+        let (result, calls, waits) = list_replies(vec![case.clone(), ok_page()], policy(5)).await;
+        let error = result.unwrap_err();
         assert!(!error.is_retryable(), "{case:?}: {error:?}");
-        assert_eq!(mock.calls_async().await, 1, "{case:?}");
-        assert!(sleep.waits().is_empty(), "{case:?}");
+        assert_eq!(calls, 1, "{case:?}");
+        assert!(waits.is_empty(), "{case:?}");
     }
 }
 
@@ -309,14 +302,10 @@ async fn an_internal_error_problem_and_a_bad_gateway_are_retried() {
         reply(502, "text/html", BAD_GATEWAY),
         reply(504, "text/plain", ""),
     ] {
-        let server = MockServer::start_async().await;
-        let mock = serve_list(&server, vec![first.clone(), ok_page()]).await;
-        let (client, sleep) = client_with(&server, policy(3));
-        list(&client)
-            .await
-            .unwrap_or_else(|e| panic!("{first:?}: {e}"));
-        assert_eq!(mock.calls_async().await, 2);
-        assert_eq!(sleep.waits().len(), 1);
+        let (result, calls, waits) = list_replies(vec![first.clone(), ok_page()], policy(3)).await;
+        result.unwrap_or_else(|e| panic!("{first:?}: {e}"));
+        assert_eq!(calls, 2);
+        assert_eq!(waits.len(), 1);
     }
 }
 
@@ -326,17 +315,14 @@ async fn an_internal_error_problem_and_a_bad_gateway_are_retried() {
 /// same 503 with `about:blank`, an HTML page or no body.
 #[tokio::test]
 async fn a_503_with_an_unknown_problem_type_is_still_retried() {
-    let server = MockServer::start_async().await;
     let first = reply(
         503,
         "application/problem+json",
         r#"{"type":"https://api.x.com/2/problems/service-unavailable","title":"Service Unavailable"}"#,
     );
-    let mock = serve_list(&server, vec![first, ok_page()]).await;
-    let (client, sleep) = client_with(&server, policy(3));
-    let result = list(&client).await;
-    assert_eq!(mock.calls_async().await, 2, "{result:?}");
-    assert_eq!(sleep.waits().len(), 1);
+    let (result, calls, waits) = list_replies(vec![first, ok_page()], policy(3)).await;
+    assert_eq!(calls, 2, "{result:?}");
+    assert_eq!(waits.len(), 1);
     result.unwrap();
 }
 
@@ -363,37 +349,35 @@ async fn deletes_are_not_retried_unless_opted_in() {
         .header("x-rate-limit-remaining", 0)
         .header("x-rate-limit-reset", unix_now() + 2);
     for failure in [unavailable(), limited] {
-        // Default policy: three attempts for GET, one for DELETE.
-        let server = MockServer::start_async().await;
-        let [by_uuid, all, by_endpoint] = fail_once_then_kill(&server, &failure).await;
-        let (client, sleep) = client_with(&server, RetryPolicy::default());
-        let error = client.terminate([uuid]).await.unwrap_err();
-        assert!(error.is_retryable(), "retryable in itself: {error:?}");
-        client.terminate_all().await.unwrap_err();
-        client
-            .terminate_endpoint(StreamEndpoint::SampleStream)
-            .await
-            .unwrap_err();
-        assert_eq!(by_uuid.calls_async().await, 1);
-        assert_eq!(all.calls_async().await, 1);
-        assert_eq!(by_endpoint.calls_async().await, 1);
-        assert!(sleep.waits().is_empty());
-
-        // Opted in: retried like a GET.
-        let server = MockServer::start_async().await;
-        let [by_uuid, all, by_endpoint] = fail_once_then_kill(&server, &failure).await;
-        let (client, sleep) = client_with(&server, policy(3).with_retry_deletes(true));
-        let report = client.terminate([uuid]).await.unwrap();
-        assert_eq!(report.successful, 1);
-        client.terminate_all().await.unwrap();
-        client
-            .terminate_endpoint(StreamEndpoint::SampleStream)
-            .await
-            .unwrap();
-        assert_eq!(by_uuid.calls_async().await, 2);
-        assert_eq!(all.calls_async().await, 2);
-        assert_eq!(by_endpoint.calls_async().await, 2);
-        assert_eq!(sleep.waits().len(), 3);
+        // Default policy: three attempts for GET, one for DELETE. Opted in:
+        // retried like a GET.
+        for (policy, retried) in [
+            (RetryPolicy::default(), false),
+            (policy(3).with_retry_deletes(true), true),
+        ] {
+            let server = MockServer::start_async().await;
+            let mocks = fail_once_then_kill(&server, &failure).await;
+            let (client, sleep) = client_with(&server, policy);
+            let by_uuid = client.terminate([uuid]).await;
+            let all = client.terminate_all().await;
+            let by_endpoint = client
+                .terminate_endpoint(StreamEndpoint::SampleStream)
+                .await;
+            if retried {
+                assert_eq!(by_uuid.unwrap().successful, 1);
+                all.unwrap();
+                by_endpoint.unwrap();
+            } else {
+                let error = by_uuid.unwrap_err();
+                assert!(error.is_retryable(), "retryable in itself: {error:?}");
+                all.unwrap_err();
+                by_endpoint.unwrap_err();
+            }
+            for mock in mocks {
+                assert_eq!(mock.calls_async().await, if retried { 2 } else { 1 });
+            }
+            assert_eq!(sleep.waits().len(), if retried { 3 } else { 0 });
+        }
     }
 }
 

@@ -17,8 +17,8 @@ use crate::support::fixtures::{
     BAD_GATEWAY, CLIENT_FORBIDDEN, INVALID_REQUEST, KILLED_UNKNOWN_FIELDS, TOO_MANY, UNAUTHORIZED,
     USAGE_CAPPED,
 };
-use crate::support::mock::terminated;
-use crate::support::{BEARER, TOKEN, assert_no_token, client, unix_now};
+use crate::support::mock::{authorized, terminated};
+use crate::support::{TOKEN, assert_no_token, client, unix_now};
 
 fn uuid(i: usize) -> String {
     format!("{i:08x}-0d1e-4b7a-9c7e-{:012x}", i * 7919)
@@ -67,9 +67,7 @@ async fn killer(server: &MockServer) -> (httpmock::Mock<'_>, Arc<Mutex<Vec<Vec<S
     let batches = Arc::new(Mutex::new(Vec::new()));
     let mock = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, DELETE, "/2/connections")
                 .header("content-type", "application/json")
                 .is_true(|req| {
                     serde_json::from_slice::<Value>(req.body_ref())

@@ -15,7 +15,7 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use xconn_ext::{Connection, RetryPolicy, StreamEndpoint};
 
 use crate::support::fixtures::UNAUTHORIZED;
-use crate::support::mock::page_json;
+use crate::support::mock::{authorized, page_json};
 use crate::support::{BEARER, TOKEN, client_with, unix_now};
 
 use crate::support::log_capture::{self, Captured};
@@ -67,9 +67,7 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
     // Two pages, each failing once with 503 first.
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, GET, "/2/connections")
                 .query_param_missing("pagination_token")
                 .query_param_exists("max_results");
             then.respond_with(flaky(
@@ -81,10 +79,7 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
         .await;
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER)
-                .query_param("pagination_token", "next-page");
+            authorized(when, GET, "/2/connections").query_param("pagination_token", "next-page");
             then.respond_with(flaky(
                 429,
                 vec![

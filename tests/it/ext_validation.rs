@@ -67,60 +67,44 @@ async fn invalid_listings_send_nothing() {
     )
     .await;
     assert_rejected(|| c.connections().max_results(u32::MAX), "max_results").await;
-    assert_rejected(|| c.connections().endpoints([]), "endpoints").await;
-    assert_rejected(
-        || {
-            c.connections().endpoints([
-                StreamEndpoint::FilteredStream,
-                StreamEndpoint::SampleStream,
-                StreamEndpoint::FilteredStream,
-            ])
-        },
-        "endpoints",
-    )
-    .await;
-    assert_rejected(
-        || {
-            c.connections()
-                .endpoints([StreamEndpoint::from_wire("future_stream")])
-        },
-        "endpoints",
-    )
-    .await;
-    assert_rejected(
-        || {
-            c.connections().endpoints([
-                StreamEndpoint::FilteredStream,
-                StreamEndpoint::from_wire(""),
-            ])
-        },
-        "endpoints",
-    )
-    .await;
-    // The same wire name twice, once known, once from a raw string (which
-    // is the known value again: an unknown value cannot hold a known name).
-    assert_rejected(
-        || {
-            c.connections().endpoints([
-                StreamEndpoint::FilteredStream,
-                StreamEndpoint::from_wire("filtered_stream"),
-            ])
-        },
-        "endpoints",
-    )
-    .await;
-    assert_rejected(|| c.connections().fields([]), "connection.fields").await;
-    assert_rejected(
-        || {
-            c.connections().fields([
-                ConnectionField::Id,
-                ConnectionField::ClientIp,
-                ConnectionField::Id,
-            ])
-        },
-        "connection.fields",
-    )
-    .await;
+    let bad_endpoints = [
+        vec![],
+        vec![
+            StreamEndpoint::FilteredStream,
+            StreamEndpoint::SampleStream,
+            StreamEndpoint::FilteredStream,
+        ],
+        vec![StreamEndpoint::from_wire("future_stream")],
+        vec![
+            StreamEndpoint::FilteredStream,
+            StreamEndpoint::from_wire(""),
+        ],
+        // The same wire name twice, once known, once from a raw string
+        // (which is the known value again: an unknown value cannot hold a
+        // known name).
+        vec![
+            StreamEndpoint::FilteredStream,
+            StreamEndpoint::from_wire("filtered_stream"),
+        ],
+    ];
+    for endpoints in bad_endpoints {
+        assert_rejected(|| c.connections().endpoints(endpoints.clone()), "endpoints").await;
+    }
+    let bad_fields = [
+        vec![],
+        vec![
+            ConnectionField::Id,
+            ConnectionField::ClientIp,
+            ConnectionField::Id,
+        ],
+    ];
+    for fields in bad_fields {
+        assert_rejected(
+            || c.connections().fields(fields.clone()),
+            "connection.fields",
+        )
+        .await;
+    }
     assert_rejected(|| c.connections().pagination_token(""), "pagination_token").await;
     assert_rejected(
         || c.connections().pagination_token("abc\ndef"),

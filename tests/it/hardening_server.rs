@@ -183,9 +183,7 @@ async fn headers_that_never_end_are_a_transport_error() {
         })
         .await
     };
-    let (builder, _) = builder(&server.base_url());
-    let client = builder.build().unwrap();
-    let err = bounded(5, client.connections().send()).await.unwrap_err();
+    let err = list_error(&server, None).await;
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     let closed = bounded(5, rx).await.unwrap();
     assert!(closed, "the client kept reading headers");
@@ -338,6 +336,18 @@ async fn huge_body_server(
     (server, rx)
 }
 
+/// The error of a listing from `server` by a client whose response cap is
+/// `cap` (the default when `None`).
+async fn list_error(server: &RawServer, cap: Option<usize>) -> Error {
+    let (builder, _) = builder(&server.base_url());
+    let builder = match cap {
+        Some(cap) => builder.max_response_bytes(cap),
+        None => builder,
+    };
+    let client = builder.build().unwrap();
+    bounded(5, client.connections().send()).await.unwrap_err()
+}
+
 const FRAMINGS: [Framing; 4] = [
     Framing::Chunked,
     Framing::EndlessChunked,
@@ -352,9 +362,7 @@ const FRAMINGS: [Framing; 4] = [
 async fn a_body_past_the_cap_stops_the_reading() {
     for framing in FRAMINGS {
         let (server, written) = huge_body_server(200, framing).await;
-        let (builder, _) = builder(&server.base_url());
-        let client = builder.max_response_bytes(CAP).build().unwrap();
-        let err = bounded(5, client.connections().send()).await.unwrap_err();
+        let err = list_error(&server, Some(CAP)).await;
         assert!(
             matches!(err, Error::ResponseTooLarge { .. } | Error::Transport(_)),
             "{framing:?}: {err:?}"
@@ -377,9 +385,7 @@ async fn a_body_past_the_cap_stops_the_reading() {
 async fn a_body_past_the_cap_is_response_too_large() {
     for framing in FRAMINGS {
         let (server, _written) = huge_body_server(200, framing).await;
-        let (builder, _) = builder(&server.base_url());
-        let client = builder.max_response_bytes(CAP).build().unwrap();
-        let err = bounded(5, client.connections().send()).await.unwrap_err();
+        let err = list_error(&server, Some(CAP)).await;
         assert!(
             matches!(err, Error::ResponseTooLarge { limit } if limit == CAP),
             "{framing:?}: {err:?}"
@@ -394,9 +400,7 @@ async fn a_body_past_the_cap_is_response_too_large() {
 async fn an_error_status_with_an_endless_body_is_still_an_api_error() {
     for framing in [Framing::EndlessChunked, Framing::CloseDelimited] {
         let (server, written) = huge_body_server(503, framing).await;
-        let (builder, _) = builder(&server.base_url());
-        let client = builder.build().unwrap(); // default 8 MiB cap
-        let err = bounded(5, client.connections().send()).await.unwrap_err();
+        let err = list_error(&server, None).await; // the default 8 MiB cap
         let Error::Api(api) = &err else {
             panic!("{framing:?}: {err:?}")
         };
@@ -421,9 +425,7 @@ async fn an_error_status_with_an_endless_body_is_still_an_api_error() {
 async fn an_error_status_larger_than_the_cap_keeps_its_status() {
     for framing in [Framing::Declared, Framing::EndlessChunked] {
         let (server, _written) = huge_body_server(503, framing).await;
-        let (builder, _) = builder(&server.base_url());
-        let client = builder.max_response_bytes(32 * 1024).build().unwrap();
-        let err = bounded(5, client.connections().send()).await.unwrap_err();
+        let err = list_error(&server, Some(32 * 1024)).await;
         assert!(
             matches!(&err, Error::Api(api) if api.status == 503 && api.kind == ProblemKind::ServerError),
             "{framing:?}: {err:?}"

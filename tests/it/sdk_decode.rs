@@ -89,7 +89,8 @@ impl Raw {
 }
 
 /// Serve `status`/`body` (with `content_type` and `headers`) for GET
-/// /2/connections and return what the SDK's `send()` made of it.
+/// /2/connections and return what the SDK's `send()` made of it, having
+/// checked that status, content type and body came back intact.
 async fn get_error(
     status: u16,
     content_type: Option<&str>,
@@ -120,6 +121,7 @@ async fn get_error(
     )
     .await;
     assert_eq!(mock.calls_async().await, 1);
+    raw.assert_intact(status, content_type, body);
     raw
 }
 
@@ -138,6 +140,16 @@ async fn serve_ok<'a>(
                 .body(body);
         })
         .await
+}
+
+/// A problem's `(type, title, detail, status)`, to compare in one line.
+fn head(problem: &Problem) -> (Option<&str>, Option<&str>, Option<&str>, Option<i64>) {
+    (
+        problem.type_.as_deref(),
+        problem.title.as_deref(),
+        problem.detail.as_deref(),
+        problem.status,
+    )
 }
 
 // ---------------------------------------------------------------- 200s
@@ -174,10 +186,11 @@ async fn seed_example_response_decodes_field_by_field() {
         // page); the typed `Problem` still reads them.
         let problem: xconn_sdk::types::Problem =
             serde_json::from_value(page.errors[0].clone()).expect("problem-shaped");
-        assert_eq!(problem.type_.as_deref(), Some("<string>"));
-        assert_eq!(problem.title.as_deref(), Some("<string>"));
-        assert_eq!(problem.detail.as_deref(), Some("<string>"));
-        assert_eq!(problem.status, Some(123));
+        let placeholder = Some("<string>");
+        assert_eq!(
+            head(&problem),
+            (placeholder, placeholder, placeholder, Some(123))
+        );
         assert!(problem.extra.is_empty(), "{:?}", problem.extra);
 
         let meta = page.meta.as_ref().expect("meta");
@@ -254,108 +267,88 @@ async fn ok_with_data_and_partial_errors_keeps_both() {
 /// `(successful_kills, failed_kills, [(uuid, success, error_message)])`.
 type Kills = (i64, i64, Vec<(String, bool, Option<String>)>);
 
+/// The [`Kills`] of a terminate response's `data` (each operation has its
+/// own generated type, with the same fields).
+macro_rules! kills {
+    ($data:expr) => {{
+        let data = $data;
+        let results = data.results.into_iter();
+        (
+            data.successful_kills,
+            data.failed_kills,
+            results
+                .map(|r| (r.uuid, r.success, r.error_message))
+                .collect(),
+        )
+    }};
+}
+
+/// The first uuid of the terminate fixtures (the one the by-uuids call names).
+const FIRST_UUID: &str = "6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10";
+/// The second uuid of the terminate fixtures.
+const SECOND_UUID: &str = "0b9d2e4f-7a61-4c38-8e25-5d1f3a6c7b92";
+
+/// One expected `(uuid, success, error_message)` result.
+fn result(uuid: &str, success: bool, error: Option<&str>) -> (String, bool, Option<String>) {
+    (uuid.to_owned(), success, error.map(str::to_owned))
+}
+
 /// Each terminate operation, served `body`, decoded through its own `send()`.
 async fn terminate_all_three(body: &'static str) -> [Kills; 3] {
     let server = MockServer::start_async().await;
-    let by_uuids = serve_ok(&server, DELETE, "/2/connections", "application/json", body).await;
-    let all = serve_ok(
-        &server,
-        DELETE,
+    let mut mocks = Vec::new();
+    for path in [
+        "/2/connections",
         "/2/connections/all",
-        "application/json",
-        body,
-    )
-    .await;
-    let by_endpoint = serve_ok(
-        &server,
-        DELETE,
         "/2/connections/filtered_stream",
-        "application/json",
-        body,
-    )
-    .await;
+    ] {
+        mocks.push(serve_ok(&server, DELETE, path, "application/json", body).await);
+    }
     let c = client(&server.base_url());
 
-    let a = c
+    let by_uuids = c
         .delete_connections_by_uuids()
         .body(DeleteConnectionsByUuidsRequest {
-            uuids: vec!["6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10".to_owned()],
+            uuids: vec![FIRST_UUID.to_owned()],
         })
         .send()
         .await
         .expect("by uuids decodes")
         .into_inner()
-        .data
-        .expect("data");
-    let a = (
-        a.successful_kills,
-        a.failed_kills,
-        a.results
-            .into_iter()
-            .map(|r| (r.uuid, r.success, r.error_message))
-            .collect(),
-    );
-    let b = c
+        .data;
+    let all = c
         .delete_all_connections()
         .send()
         .await
         .expect("all decodes")
         .into_inner()
-        .data
-        .expect("data");
-    let b = (
-        b.successful_kills,
-        b.failed_kills,
-        b.results
-            .into_iter()
-            .map(|r| (r.uuid, r.success, r.error_message))
-            .collect(),
-    );
-    let e = c
+        .data;
+    let by_endpoint = c
         .delete_connections_by_endpoint()
         .endpoint_id(DeleteConnectionsByEndpointEndpointId::FilteredStream)
         .send()
         .await
         .expect("by endpoint decodes")
         .into_inner()
-        .data
-        .expect("data");
-    let e = (
-        e.successful_kills,
-        e.failed_kills,
-        e.results
-            .into_iter()
-            .map(|r| (r.uuid, r.success, r.error_message))
-            .collect(),
-    );
-    assert_eq!(by_uuids.calls_async().await, 1);
-    assert_eq!(all.calls_async().await, 1);
-    assert_eq!(by_endpoint.calls_async().await, 1);
-    [a, b, e]
+        .data;
+    for mock in mocks {
+        assert_eq!(mock.calls_async().await, 1);
+    }
+    [
+        kills!(by_uuids.expect("data")),
+        kills!(all.expect("data")),
+        kills!(by_endpoint.expect("data")),
+    ]
 }
 
 #[tokio::test]
 async fn terminate_responses_decode() {
     for kills in terminate_all_three(KILLED).await {
-        assert_eq!(
-            kills,
-            (
-                1,
-                1,
-                vec![
-                    (
-                        "6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10".to_owned(),
-                        true,
-                        None
-                    ),
-                    (
-                        "0b9d2e4f-7a61-4c38-8e25-5d1f3a6c7b92".to_owned(),
-                        false,
-                        Some("Connection not found".to_owned())
-                    ),
-                ]
-            )
-        );
+        let results = vec![
+            result(FIRST_UUID, true, None),
+            result(SECOND_UUID, false, Some("Connection not found")),
+        ];
+        assert_eq!(kills, (1, 1, results));
     }
 }
 
@@ -366,25 +359,11 @@ async fn terminate_responses_tolerate_unknown_fields() {
     assert!(fixture["data"]["kill_batch_id"].is_string());
     assert!(fixture["meta"].is_object());
     for kills in terminate_all_three(KILLED_UNKNOWN_FIELDS).await {
-        assert_eq!(
-            kills,
-            (
-                2,
-                0,
-                vec![
-                    (
-                        "6f3c1a52-0d1e-4b7a-9c7e-2f4a8b1d9e10".to_owned(),
-                        true,
-                        None
-                    ),
-                    (
-                        "0b9d2e4f-7a61-4c38-8e25-5d1f3a6c7b92".to_owned(),
-                        true,
-                        None
-                    ),
-                ]
-            )
-        );
+        let results = vec![
+            result(FIRST_UUID, true, None),
+            result(SECOND_UUID, true, None),
+        ];
+        assert_eq!(kills, (2, 0, results));
     }
 }
 
@@ -408,12 +387,12 @@ async fn ok_with_a_body_that_is_not_the_schema_keeps_the_bytes() {
 async fn unauthorized_about_blank() {
     for content_type in PROBLEM_CONTENT_TYPES {
         let raw = get_error(401, Some(content_type), &[], UNAUTHORIZED).await;
-        raw.assert_intact(401, Some(content_type), UNAUTHORIZED);
         let problem = raw.problem();
-        assert_eq!(problem.type_.as_deref(), Some("about:blank"));
-        assert_eq!(problem.title.as_deref(), Some("Unauthorized"));
-        assert_eq!(problem.detail.as_deref(), Some("Unauthorized"));
-        assert_eq!(problem.status, Some(401));
+        let unauthorized = Some("Unauthorized");
+        assert_eq!(
+            head(&problem),
+            (Some("about:blank"), unauthorized, unauthorized, Some(401))
+        );
         assert!(problem.extra.is_empty(), "{:?}", problem.extra);
     }
 }
@@ -422,7 +401,6 @@ async fn unauthorized_about_blank() {
 async fn client_forbidden_keeps_reason_and_registration_url() {
     for content_type in PROBLEM_CONTENT_TYPES {
         let raw = get_error(403, Some(content_type), &[], CLIENT_FORBIDDEN).await;
-        raw.assert_intact(403, Some(content_type), CLIENT_FORBIDDEN);
         let problem = raw.problem();
         assert_eq!(
             problem.type_.as_deref(),
@@ -456,15 +434,15 @@ async fn rate_limited_keeps_rate_limit_headers() {
     ];
     for content_type in PROBLEM_CONTENT_TYPES {
         let raw = get_error(429, Some(content_type), &headers, TOO_MANY).await;
-        raw.assert_intact(429, Some(content_type), TOO_MANY);
         for (name, value) in headers {
             assert_eq!(raw.header(name), value);
         }
         let problem = raw.problem();
-        assert_eq!(problem.type_.as_deref(), Some("about:blank"));
-        assert_eq!(problem.title.as_deref(), Some("Too Many Requests"));
-        assert_eq!(problem.detail.as_deref(), Some("Too Many Requests"));
-        assert_eq!(problem.status, Some(429));
+        let too_many = Some("Too Many Requests");
+        assert_eq!(
+            head(&problem),
+            (Some("about:blank"), too_many, too_many, Some(429))
+        );
         assert!(problem.extra.is_empty(), "{:?}", problem.extra);
     }
 }
@@ -479,19 +457,17 @@ async fn usage_capped_is_told_apart_by_type_not_headers() {
     ];
     for content_type in PROBLEM_CONTENT_TYPES {
         let raw = get_error(429, Some(content_type), &headers, USAGE_CAPPED).await;
-        raw.assert_intact(429, Some(content_type), USAGE_CAPPED);
         assert_eq!(raw.header("x-rate-limit-remaining"), "297");
         let problem = raw.problem();
         assert_eq!(
-            problem.type_.as_deref(),
-            Some("https://api.twitter.com/2/problems/usage-capped")
+            head(&problem),
+            (
+                Some("https://api.twitter.com/2/problems/usage-capped"),
+                Some("UsageCapExceeded"),
+                Some("Usage cap exceeded: Monthly product cap"),
+                None
+            )
         );
-        assert_eq!(problem.title.as_deref(), Some("UsageCapExceeded"));
-        assert_eq!(
-            problem.detail.as_deref(),
-            Some("Usage cap exceeded: Monthly product cap")
-        );
-        assert_eq!(problem.status, None);
         assert_eq!(
             Value::Object(problem.extra),
             json!({
@@ -508,18 +484,16 @@ async fn usage_capped_is_told_apart_by_type_not_headers() {
 async fn invalid_request_errors_array_lands_in_extra() {
     for content_type in PROBLEM_CONTENT_TYPES {
         let raw = get_error(400, Some(content_type), &[], INVALID_REQUEST).await;
-        raw.assert_intact(400, Some(content_type), INVALID_REQUEST);
         let problem = raw.problem();
         assert_eq!(
-            problem.type_.as_deref(),
-            Some("https://api.twitter.com/2/problems/invalid-request")
+            head(&problem),
+            (
+                Some("https://api.twitter.com/2/problems/invalid-request"),
+                Some("Invalid Request"),
+                Some("One or more parameters to your request was invalid."),
+                None
+            )
         );
-        assert_eq!(problem.title.as_deref(), Some("Invalid Request"));
-        assert_eq!(
-            problem.detail.as_deref(),
-            Some("One or more parameters to your request was invalid.")
-        );
-        assert_eq!(problem.status, None);
         assert_eq!(problem.extra.len(), 1, "{:?}", problem.extra);
         assert_eq!(
             problem.extra["errors"],
@@ -543,7 +517,6 @@ async fn legacy_errors_decode_as_spec_error_schema() {
     ] {
         for content_type in PROBLEM_CONTENT_TYPES {
             let raw = get_error(status, Some(content_type), &[], body).await;
-            raw.assert_intact(status, Some(content_type), body);
 
             let wrapper: Value = serde_json::from_slice(&raw.body).unwrap();
             let errors: Vec<xconn_sdk::types::Error> =
@@ -553,10 +526,7 @@ async fn legacy_errors_decode_as_spec_error_schema() {
             assert_eq!(errors[0].message, message);
 
             let problem = raw.problem();
-            assert_eq!(problem.type_, None);
-            assert_eq!(problem.title, None);
-            assert_eq!(problem.detail, None);
-            assert_eq!(problem.status, None);
+            assert_eq!(head(&problem), (None, None, None, None));
             assert_eq!(problem.extra.len(), 1);
             assert!(problem.extra["errors"].is_array());
         }
@@ -567,7 +537,6 @@ async fn legacy_errors_decode_as_spec_error_schema() {
 async fn bad_gateway_html_page_is_kept_raw() {
     for content_type in ["text/html", "application/json; charset=utf-8"] {
         let raw = get_error(502, Some(content_type), &[], BAD_GATEWAY).await;
-        raw.assert_intact(502, Some(content_type), BAD_GATEWAY);
         assert!(serde_json::from_slice::<Problem>(&raw.body).is_err());
     }
 }
@@ -580,7 +549,6 @@ async fn empty_service_unavailable_is_an_error_response_with_no_body() {
         Some("text/html"),
     ] {
         let raw = get_error(503, content_type, &[("retry-after", "7")], "").await;
-        raw.assert_intact(503, content_type, "");
         assert_eq!(raw.header("retry-after"), "7");
         assert!(serde_json::from_slice::<Problem>(&raw.body).is_err());
     }

@@ -11,7 +11,7 @@ use xconn_sdk::types::{
     GetConnectionHistoryEndpointsItem as Endpoint, GetConnectionHistoryStatus,
 };
 
-use crate::support::mock::json_ok;
+use crate::support::mock::{authorized, json_ok};
 use crate::support::{BEARER, TOKEN, sdk_client as client, sdk_client_with as client_with};
 
 /// Response header the echoing mocks use to hand back the raw query string.
@@ -65,9 +65,7 @@ async fn strict_history_mocks(server: &MockServer) -> (httpmock::Mock<'_>, httpm
         .await;
     let ok = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, GET, "/2/connections")
                 .query_param("status", "all")
                 .query_param("max_results", "25")
                 .query_param("pagination_token", "7140dibdnow9c7btw4")
@@ -184,9 +182,7 @@ async fn get_connection_history_single_values_and_no_parameters() {
     let server = MockServer::start_async().await;
     let ok = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER);
+            authorized(when, GET, "/2/connections");
             then.respond_with(echo_ok(EMPTY_PAGE));
         })
         .await;
@@ -255,9 +251,7 @@ async fn delete_connections_by_uuids_sends_exact_json_body() {
     let server = MockServer::start_async().await;
     let ok = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, DELETE, "/2/connections")
                 .header("content-type", "application/json")
                 .query_param_count(".*", ".*", 0)
                 .json_body(serde_json::json!({
@@ -290,9 +284,7 @@ async fn delete_all_connections_hits_connections_all() {
     let server = MockServer::start_async().await;
     let ok = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections/all")
-                .header("authorization", BEARER)
+            authorized(when, DELETE, "/2/connections/all")
                 .query_param_count(".*", ".*", 0)
                 .body("");
             json_ok(then, KILLED_NONE);
@@ -312,18 +304,14 @@ async fn delete_connections_by_endpoint_puts_endpoint_in_path() {
     let server = MockServer::start_async().await;
     let filtered = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections/filtered_stream")
-                .header("authorization", BEARER)
+            authorized(when, DELETE, "/2/connections/filtered_stream")
                 .query_param_count(".*", ".*", 0);
             json_ok(then, KILLED_NONE);
         })
         .await;
     let lang = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/2/connections/firehose_stream_lang_ja")
-                .header("authorization", BEARER);
+            authorized(when, DELETE, "/2/connections/firehose_stream_lang_ja");
             json_ok(then, KILLED_NONE);
         })
         .await;
@@ -383,9 +371,7 @@ async fn base_url_path_prefix_is_kept() {
         .await;
     let get = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/proxy/2/connections")
-                .header("authorization", BEARER)
+            authorized(when, GET, "/proxy/2/connections")
                 .query_param("endpoints", "sample_stream,sample10_stream");
             json_ok(then, EMPTY_PAGE);
         })

@@ -15,6 +15,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
+use httpmock::{Mock, Then, When};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use xconn_ext::sandbox::{Churn, Sandbox, SandboxConfig};
@@ -22,6 +23,9 @@ use xconn_ext::{
     Client, Clock, Connection, ConnectionStatus, DuplicatesPlan, Error, EventKind, ProblemKind,
     RetryPolicy, Sleep, StreamEndpoint, WarningKind, WatchEvent,
 };
+
+use crate::support::http;
+use crate::support::mock::json_ok;
 
 /// The bound on any single wait for the stream.
 const BOUND: Duration = Duration::from_secs(30);
@@ -87,19 +91,21 @@ impl Sleep for ManualTime {
     }
 }
 
-async fn next(
-    stream: &mut BoxStream<'static, Result<WatchEvent, Error>>,
-) -> Option<Result<WatchEvent, Error>> {
+type Events = BoxStream<'static, Result<WatchEvent, Error>>;
+
+/// The stream of `watch`, with `time` as its clock and its sleep.
+fn timed(watch: xconn_ext::Watch, time: &Arc<ManualTime>) -> Events {
+    watch.clock(time.clone()).sleep_impl(time.clone()).stream()
+}
+
+async fn next(stream: &mut Events) -> Option<Result<WatchEvent, Error>> {
     tokio::time::timeout(BOUND, stream.next())
         .await
         .expect("the watch yields within the bound")
 }
 
 /// Items up to and including the `polls`-th poll summary.
-async fn until_polls(
-    stream: &mut BoxStream<'static, Result<WatchEvent, Error>>,
-    polls: u64,
-) -> Vec<WatchEvent> {
+async fn until_polls(stream: &mut Events, polls: u64) -> Vec<WatchEvent> {
     let mut items = Vec::new();
     let mut seen = 0;
     while seen < polls {
@@ -165,12 +171,7 @@ async fn baseline_then_every_change_once_with_the_apis_reason() {
     )
     .await;
     let epoch = sandbox.now();
-    let mut stream = client
-        .watch()
-        .interval(Duration::from_secs(10))
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(client.watch().interval(Duration::from_secs(10)), &time);
     let items = until_polls(&mut stream, 30).await;
     drop(stream);
     // The sandbox time when the 30th poll ended: before its sleep, if any.
@@ -253,12 +254,7 @@ async fn a_long_watch_never_sends_into_a_spent_window() {
     let (sandbox, client, time) =
         sandbox_watch(SandboxConfig::default().connections(60).churn(churn)).await;
     let interval = Duration::from_secs(10);
-    let mut stream = client
-        .watch()
-        .interval(interval)
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(client.watch().interval(interval), &time);
     let items = until_polls(&mut stream, 40).await;
     drop(stream);
     let mut sent = 0;
@@ -295,11 +291,7 @@ async fn a_long_watch_never_sends_into_a_spent_window() {
 #[tokio::test]
 async fn a_quiet_poll_is_two_requests_and_reads_no_more_history() {
     let (sandbox, client, time) = sandbox_watch(SandboxConfig::default().seed(1)).await;
-    let mut stream = client
-        .watch()
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(client.watch(), &time);
     let items = until_polls(&mut stream, 4).await;
     let summaries: Vec<_> = items
         .iter()
@@ -339,11 +331,7 @@ async fn an_ended_connection_is_looked_up_as_far_back_as_it_started() {
         .min_by_key(|c| c.connected_at)
         .unwrap();
     let gated = ManualTime::new(sandbox.now(), true, None);
-    let mut stream = client
-        .watch()
-        .clock(gated.clone())
-        .sleep_impl(gated.clone())
-        .stream();
+    let mut stream = timed(client.watch(), &gated);
     until_polls(&mut stream, 1).await;
     client.terminate([id(&oldest)]).await.unwrap();
     let truth = truth(&client).await;
@@ -390,12 +378,7 @@ async fn the_guard_ends_the_least_recently_connected_extras() {
     let (sandbox, client, time) = sandbox_watch(SandboxConfig::default().seed(4)).await;
     let plan = client.plan_duplicates(1, &[]).await.unwrap();
     assert!(plan.to_end().len() > 5);
-    let mut stream = client
-        .watch()
-        .terminate_duplicates(1)
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(client.watch().terminate_duplicates(1), &time);
     let items = until_polls(&mut stream, 2).await;
     let events = events(&items);
     let terminated: Vec<String> = events
@@ -428,6 +411,36 @@ async fn the_guard_ends_the_least_recently_connected_extras() {
     drop(sandbox);
 }
 
+/// Matches `GET /2/connections?status={status}`.
+fn asks_for(when: When, status: &str) -> When {
+    when.method(GET)
+        .path("/2/connections")
+        .query_param("status", status)
+}
+
+/// The `x-rate-limit-*` headers of a 50-request window with `remaining`
+/// left until `reset` (seconds since the epoch).
+fn window(then: Then, remaining: u32, reset: i64) -> Then {
+    then.header("x-rate-limit-limit", "50")
+        .header("x-rate-limit-remaining", remaining.to_string())
+        .header("x-rate-limit-reset", reset.to_string())
+}
+
+/// `GET /2/connections?status={status}` answers 200 with the JSON `body`.
+async fn listing<'a>(server: &'a MockServer, status: &str, body: serde_json::Value) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            asks_for(when, status);
+            json_ok(then, body.to_string());
+        })
+        .await
+}
+
+/// The history (`status=inactive`) is one empty page.
+async fn no_history(server: &MockServer) -> Mock<'_> {
+    listing(server, "inactive", page(json!([]))).await
+}
+
 fn page(data: serde_json::Value) -> serde_json::Value {
     json!({ "data": data, "meta": { "result_count": data.as_array().map_or(0, Vec::len) } })
 }
@@ -445,21 +458,18 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 1, 0).unwrap()
 }
 
-/// A reqwest client that never uses a proxy, whatever the environment
-/// says: nothing leaves 127.0.0.1.
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn mock_client(server: &MockServer) -> Client {
+/// A client builder for `base_url` with `token`, over an HTTP client that
+/// never uses a proxy (nothing leaves 127.0.0.1).
+fn client_of(base_url: impl Into<String>, token: &str) -> xconn_ext::ClientBuilder {
     Client::builder()
         .http_client(http())
-        .bearer_token("t")
-        .base_url(server.base_url())
+        .bearer_token(token)
+        .base_url(base_url)
+}
+
+/// A client of `server`, without retries.
+fn mock_client(server: &MockServer) -> Client {
+    client_of(server.base_url(), "t")
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap()
@@ -471,37 +481,23 @@ async fn nothing_is_sent_while_the_window_is_spent() {
     let reset = start().timestamp() + 60;
     let history = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "inactive");
-            then.status(200)
-                .header("content-type", "application/json")
-                .header("x-rate-limit-limit", "50")
-                .header("x-rate-limit-remaining", "0")
-                .header("x-rate-limit-reset", reset.to_string())
-                .json_body(page(json!([])));
+            asks_for(when, "inactive");
+            window(json_ok(then, page(json!([])).to_string()), 0, reset);
         })
         .await;
     let active = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
-            then.status(200)
-                .header("content-type", "application/json")
-                .header("x-rate-limit-limit", "50")
-                .header("x-rate-limit-remaining", "4")
-                .header("x-rate-limit-reset", (reset + 60).to_string())
-                .json_body(one_active());
+            asks_for(when, "active");
+            window(json_ok(then, one_active().to_string()), 4, reset + 60);
         })
         .await;
     let time = ManualTime::new(start(), true, None);
-    let mut stream = mock_client(&server)
-        .watch()
-        .interval(Duration::from_secs(5))
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(
+        mock_client(&server)
+            .watch()
+            .interval(Duration::from_secs(5)),
+        &time,
+    );
     let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
         panic!("a rate-limit wait first")
     };
@@ -531,33 +527,18 @@ async fn nothing_is_sent_while_the_window_is_spent() {
 async fn a_429_waits_for_the_reset_and_carries_on() {
     let server = MockServer::start_async().await;
     let reset = start().timestamp() + 30;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "inactive");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(page(json!([])));
-        })
-        .await;
+    no_history(&server).await;
     let limited = server
         .mock_async(|when, then| {
-            when.method(GET).path("/2/connections").query_param("status", "active");
-            then.status(429)
-                .header("content-type", "application/problem+json")
-                .header("x-rate-limit-limit", "50")
-                .header("x-rate-limit-remaining", "0")
-                .header("x-rate-limit-reset", reset.to_string())
-                .json_body(json!({"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"}));
+            asks_for(when, "active");
+            let then = then
+                .status(429)
+                .header("content-type", "application/problem+json");
+            window(then, 0, reset).json_body(json!({"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"}));
         })
         .await;
     let time = ManualTime::new(start(), true, None);
-    let mut stream = mock_client(&server)
-        .watch()
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(mock_client(&server).watch(), &time);
     let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
         panic!()
     };
@@ -565,16 +546,7 @@ async fn a_429_waits_for_the_reset_and_carries_on() {
     assert_eq!(warning.wait, Some(Duration::from_secs(30)));
     assert_eq!(limited.calls_async().await, 1);
     limited.delete_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(one_active());
-        })
-        .await;
+    listing(&server, "active", one_active()).await;
     time.release();
     let Some(Ok(WatchEvent::Connection(event))) = next(&mut stream).await else {
         panic!()
@@ -586,33 +558,22 @@ async fn a_429_waits_for_the_reset_and_carries_on() {
 #[tokio::test]
 async fn a_5xx_is_retried_reported_and_the_watch_goes_on() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "inactive");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(page(json!([])));
-        })
-        .await;
+    no_history(&server).await;
     let failing = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
+            asks_for(when, "active");
             then.status(503)
                 .header("content-type", "text/html")
                 .body("<html>503</html>");
         })
         .await;
     let time = ManualTime::new(start(), true, None);
-    let mut stream = mock_client(&server)
-        .watch()
-        .interval(Duration::from_secs(10))
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(
+        mock_client(&server)
+            .watch()
+            .interval(Duration::from_secs(10)),
+        &time,
+    );
     let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
         panic!()
     };
@@ -625,16 +586,7 @@ async fn a_5xx_is_retried_reported_and_the_watch_goes_on() {
     );
     assert_eq!(failing.calls_async().await, 1);
     failing.delete_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(one_active());
-        })
-        .await;
+    listing(&server, "active", one_active()).await;
     time.release();
     let Some(Ok(WatchEvent::Connection(event))) = next(&mut stream).await else {
         panic!()
@@ -653,18 +605,11 @@ async fn refused_credentials_and_a_spent_cap_end_the_stream() {
         ),
     ] {
         let sandbox = Sandbox::start(config).await.unwrap();
-        let client = Client::builder()
-            .http_client(http())
-            .bearer_token("sandbox-token")
-            .base_url(sandbox.base_url())
+        let client = client_of(sandbox.base_url(), "sandbox-token")
             .build()
             .unwrap();
         let time = ManualTime::new(sandbox.now(), false, None);
-        let mut stream = client
-            .watch()
-            .clock(time.clone())
-            .sleep_impl(time.clone())
-            .stream();
+        let mut stream = timed(client.watch(), &time);
         let Some(Err(error)) = next(&mut stream).await else {
             panic!("an error")
         };
@@ -701,37 +646,15 @@ async fn bad_settings_are_the_only_item_and_nothing_is_sent() {
 #[tokio::test]
 async fn an_endpoint_this_version_does_not_know_is_counted_and_falls_back_to_0() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "inactive");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(page(json!([])));
-        })
-        .await;
+    no_history(&server).await;
     let new_stream = page(json!([{
         "id": "1f0d8b1e-0000-4000-8000-000000000002",
         "endpoint_name": "brand_new_stream",
         "connected_at": "2026-01-01T00:00:00Z"
     }]));
-    let active = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(new_stream);
-        })
-        .await;
+    let active = listing(&server, "active", new_stream).await;
     let time = ManualTime::new(start(), true, None);
-    let mut stream = mock_client(&server)
-        .watch()
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(mock_client(&server).watch(), &time);
     let unknown = StreamEndpoint::from_wire("brand_new_stream");
     let items = until_polls(&mut stream, 1).await;
     let WatchEvent::Polled(first) = items.last().unwrap() else {
@@ -740,16 +663,7 @@ async fn an_endpoint_this_version_does_not_know_is_counted_and_falls_back_to_0()
     assert_eq!(first.active.get(&unknown), Some(&1));
     assert_eq!(first.active.len(), StreamEndpoint::ALL.len() + 1);
     active.delete_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .query_param("status", "active");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(page(json!([])));
-        })
-        .await;
+    listing(&server, "active", page(json!([]))).await;
     time.release();
     let items = until_polls(&mut stream, 1).await;
     let WatchEvent::Polled(second) = items.last().unwrap() else {
@@ -762,16 +676,7 @@ async fn an_endpoint_this_version_does_not_know_is_counted_and_falls_back_to_0()
 async fn a_record_on_two_pages_counts_once_and_a_token_cycle_ends_the_watch() {
     for last_token in [None, Some("t1")] {
         let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path("/2/connections")
-                    .query_param("status", "inactive");
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .json_body(page(json!([])));
-            })
-            .await;
+        no_history(&server).await;
         // The same connection on all three pages (a listing that shifted).
         let mut first = one_active();
         first["meta"]["next_token"] = json!("t1");
@@ -783,34 +688,20 @@ async fn a_record_on_two_pages_counts_once_and_a_token_cycle_ends_the_watch() {
         }
         let page1 = server
             .mock_async(|when, then| {
-                when.method(GET)
-                    .path("/2/connections")
-                    .query_param("status", "active")
-                    .query_param_missing("pagination_token");
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .json_body(first);
+                asks_for(when, "active").query_param_missing("pagination_token");
+                json_ok(then, first.to_string());
             })
             .await;
         for (token, body) in [("t1", second), ("t2", third)] {
             server
                 .mock_async(|when, then| {
-                    when.method(GET)
-                        .path("/2/connections")
-                        .query_param("status", "active")
-                        .query_param("pagination_token", token);
-                    then.status(200)
-                        .header("content-type", "application/json")
-                        .json_body(body);
+                    asks_for(when, "active").query_param("pagination_token", token);
+                    json_ok(then, body.to_string());
                 })
                 .await;
         }
         let time = ManualTime::new(start(), false, None);
-        let mut stream = mock_client(&server)
-            .watch()
-            .clock(time.clone())
-            .sleep_impl(time.clone())
-            .stream();
+        let mut stream = timed(mock_client(&server).watch(), &time);
         match last_token {
             None => {
                 let items = until_polls(&mut stream, 1).await;
@@ -843,19 +734,11 @@ async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes
         .local_addr()
         .unwrap()
         .port();
-    let client = Client::builder()
-        .http_client(http())
-        .bearer_token("t")
-        .base_url(format!("http://127.0.0.1:{port}"))
+    let client = client_of(format!("http://127.0.0.1:{port}"), "t")
         .build()
         .unwrap();
     let time = ManualTime::new(start(), false, None);
-    let mut stream = client
-        .watch()
-        .interval(Duration::from_secs(60))
-        .clock(time.clone())
-        .sleep_impl(time.clone())
-        .stream();
+    let mut stream = timed(client.watch().interval(Duration::from_secs(60)), &time);
     let mut waits = Vec::new();
     for _ in 0..8 {
         let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {

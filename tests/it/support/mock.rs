@@ -1,7 +1,7 @@
 //! httpmock set-ups that several test modules share.
 
 use httpmock::prelude::*;
-use httpmock::{Mock, Then};
+use httpmock::{Method, Mock, Then, When};
 
 use super::BEARER;
 use super::fixtures::KILLED;
@@ -32,9 +32,7 @@ pub async fn list_page(server: &MockServer, body: impl Into<String>) -> Mock<'_>
     let body = body.into();
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2/connections")
-                .header("authorization", BEARER);
+            authorized(when, GET, "/2/connections");
             json_ok(then, body);
         })
         .await
@@ -75,12 +73,17 @@ pub async fn terminated(server: &MockServer, path: impl Into<String>) -> Mock<'_
     let path = path.into();
     server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path(path)
-                .header("authorization", BEARER);
+            authorized(when, DELETE, &path);
             json_ok(then, KILLED);
         })
         .await
+}
+
+/// Matches `method path` carrying the test token's `Authorization` header.
+pub fn authorized(when: When, method: Method, path: &str) -> When {
+    when.method(method)
+        .path(path)
+        .header("authorization", BEARER)
 }
 
 /// Answer 200 with the JSON `body`.

@@ -23,6 +23,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
+use httpmock::Then;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use xconn_ext::sandbox::{DISCONNECT_REASONS, ENDPOINTS};
@@ -96,6 +97,15 @@ impl Run {
         assert_eq!(lines.len(), 1, "one stderr line expected: {self:#?}");
         assert!(lines[0].starts_with("error: "), "{self:#?}");
         lines[0]
+    }
+
+    /// The [`error_line`](Self::error_line), which must say each of `parts`.
+    fn error_says(&self, parts: &[&str]) -> &str {
+        let line = self.error_line();
+        for part in parts {
+            assert!(line.contains(part), "{part:?} not in {line}");
+        }
+        line
     }
 
     fn json(&self) -> Value {
@@ -177,6 +187,28 @@ fn page(n: usize, next_token: Option<&str>) -> Value {
         "data": (0..n).map(wire_connection).collect::<Vec<_>>(),
         "meta": meta,
     })
+}
+
+/// Answer 200 with the JSON `body`.
+fn json_ok(then: Then, body: impl AsRef<[u8]>) -> Then {
+    then.status(200)
+        .header("content-type", "application/json")
+        .body(body)
+}
+
+/// Answer `status` with the problem (RFC 7807) `body`.
+fn problem_json(then: Then, status: u16, body: impl AsRef<[u8]>) -> Then {
+    then.status(status)
+        .header("content-type", "application/problem+json")
+        .body(body)
+}
+
+/// The `x-rate-limit-*` headers of a window of `limit` requests with
+/// `remaining` left, resetting `reset_in` seconds from now.
+fn window(then: Then, limit: u32, remaining: u32, reset_in: u64) -> Then {
+    then.header("x-rate-limit-limit", limit.to_string())
+        .header("x-rate-limit-remaining", remaining.to_string())
+        .header("x-rate-limit-reset", (unix_now() + reset_in).to_string())
 }
 
 /// A port nothing listens on: bound, read, released.
@@ -678,9 +710,7 @@ fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
                 .write_stdin("y\n"),
             2,
         );
-        let line = run.error_line();
-        assert!(line.contains("refusing"), "{line}");
-        assert!(line.contains("--yes"), "{line}");
+        run.error_says(&["refusing", "--yes"]);
         assert_eq!(run.stdout, "");
     }
     assert_eq!(any.calls(), 0, "nothing may be sent");
@@ -772,9 +802,7 @@ fn a_missing_or_unusable_token_exits_2_and_sends_nothing() {
             xconn().args(["--base-url", &server.base_url()]).args(args),
             2,
         );
-        let line = run.error_line();
-        assert!(line.contains("token"), "{line}");
-        assert!(line.contains("X_BEARER_TOKEN"), "{line}");
+        run.error_says(&["token", "X_BEARER_TOKEN"]);
     }
     // An empty token from the environment is no token.
     let run = run_code(
@@ -819,9 +847,7 @@ fn plain_http_to_a_remote_host_exits_2() {
         ]),
         2,
     );
-    let line = run.error_line();
-    assert!(line.contains("invalid --base-url"), "{line}");
-    assert!(line.contains("--allow-insecure-http"), "{line}");
+    run.error_says(&["invalid --base-url", "--allow-insecure-http"]);
 }
 
 #[test]
@@ -829,9 +855,7 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
     let server = MockServer::start();
     let unauthorized = server.mock(|when, then| {
         when.any_request();
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        problem_json(then, 401, unauthorized_body());
     });
     // Default retries: a 401 is final.
     for args in [
@@ -840,9 +864,7 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
         &["terminate", "--all", "--yes"],
     ] {
         let run = run_code(xconn_mock(&server).args(args), 3);
-        let line = run.error_line();
-        assert!(line.contains("Unauthorized"), "{line}");
-        assert!(line.contains("401"), "{line}");
+        run.error_says(&["Unauthorized", "401"]);
     }
     assert_eq!(unauthorized.calls(), 3, "one request per command, no retry");
 }
@@ -850,44 +872,30 @@ fn unauthorized_exits_3_with_one_line_and_is_not_retried() {
 #[test]
 fn rate_limited_exits_3_and_says_when_to_retry() {
     let server = MockServer::start();
-    let reset = (unix_now() + 30).to_string();
     let limited = server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(429)
-            .header("content-type", "application/json; charset=utf-8")
-            .header("x-rate-limit-limit", "50")
-            .header("x-rate-limit-remaining", "0")
-            .header("x-rate-limit-reset", reset.as_str())
-            .body(r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#);
+        let then = then
+            .status(429)
+            .header("content-type", "application/json; charset=utf-8");
+        let body = r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
+        window(then, 50, 0, 30).body(body);
     });
     let run = run_code(xconn_mock(&server).args(["--max-retries", "0", "list"]), 3);
-    let line = run.error_line();
-    assert!(line.contains("rate limited"), "{line}");
-    assert!(line.contains("retry"), "{line}");
-    assert!(line.contains("Too Many Requests"), "{line}");
+    run.error_says(&["rate limited", "retry", "Too Many Requests"]);
     assert_eq!(limited.calls(), 1);
 }
 
 #[test]
 fn usage_capped_exits_3_says_waiting_will_not_help_and_is_not_retried() {
     let server = MockServer::start();
-    let reset = (unix_now() + 5).to_string();
     let capped = server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(429)
-            .header("content-type", "application/problem+json")
-            .header("x-rate-limit-limit", "500")
-            .header("x-rate-limit-remaining", "499")
-            .header("x-rate-limit-reset", reset.as_str())
-            .body(
-                r#"{"account_id":"1","product_name":"standard-basic","title":"UsageCapExceeded","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#,
-            );
+        let body = r#"{"account_id":"1","product_name":"standard-basic","title":"UsageCapExceeded","period":"Monthly","scope":"Product","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.twitter.com/2/problems/usage-capped"}"#;
+        window(problem_json(then, 429, body), 500, 499, 5);
     });
     // Default retries (2): a spent cap must not be retried.
     let run = run_code(xconn_mock(&server).arg("summary"), 3);
-    let line = run.error_line();
-    assert!(line.contains("usage cap"), "{line}");
-    assert!(line.contains("waiting will not help"), "{line}");
+    let line = run.error_says(&["usage cap", "waiting will not help"]);
     assert!(!line.contains("retry in"), "{line}");
     assert!(!line.contains("rate limited"), "{line}");
     assert_eq!(capped.calls(), 1, "a usage cap is never retried");
@@ -898,40 +906,37 @@ fn invalid_request_exits_3_and_surfaces_the_errors_messages() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(400)
-            .header("content-type", "application/problem+json")
-            .body(
-                r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#,
-            );
+        let body = r#"{"errors":[{"parameters":{"max_results":["1000"]},"message":"The `max_results` query parameter value [1000] is not between 1 and 100"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+        problem_json(then, 400, body);
     });
     let run = run_code(xconn_mock(&server).arg("list"), 3);
-    let line = run.error_line();
-    assert!(line.contains("Invalid Request"), "{line}");
-    assert!(
-        line.contains("The `max_results` query parameter value [1000] is not between 1 and 100"),
-        "{line}"
-    );
+    run.error_says(&[
+        "Invalid Request",
+        "The `max_results` query parameter value [1000] is not between 1 and 100",
+    ]);
 }
 
-#[test]
-fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
-    let server = MockServer::start();
+/// A listing whose first page holds `n` connections (with 41 requests left
+/// in the rate-limit window) and points to `p2`, which the API refuses (401).
+fn refused_after_first_page(server: &MockServer, n: usize) {
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param_missing("pagination_token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(4, Some("p2")).to_string());
+        json_ok(then, page(n, Some("p2")).to_string()).header("x-rate-limit-remaining", "41");
     });
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param("pagination_token", "p2");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        problem_json(then, 401, unauthorized_body());
     });
+}
+
+#[test]
+fn an_error_after_the_first_page_still_prints_a_valid_json_document() {
+    let server = MockServer::start();
+    refused_after_first_page(&server, 4);
     let run = run_code(xconn_mock(&server).args(["list", "--format", "json"]), 3);
     assert!(run.error_line().contains("Unauthorized"));
     let doc = run.json();
@@ -1012,14 +1017,11 @@ fn a_json_200_of_the_wrong_shape_exits_5_and_names_the_path() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"data":[{"endpoint_name":"filtered_stream","connected_at":12345}],"meta":{"result_count":1}}"#);
+        json_ok(then, r#"{"data":[{"endpoint_name":"filtered_stream","connected_at":12345}],"meta":{"result_count":1}}"#);
     });
     for args in [&["list"][..], &["summary"]] {
         let run = run_code(xconn_mock(&server).args(args), 5);
-        let line = run.error_line();
-        assert!(line.contains("data[0].connected_at"), "{line}");
+        run.error_says(&["data[0].connected_at"]);
     }
 }
 
@@ -1070,10 +1072,9 @@ fn the_token_is_sent_as_a_bearer_header_and_never_printed() {
 fn verbose_failing_runs_do_not_print_the_token() {
     let server = MockServer::start();
     let unauthorized = server.mock(|when, then| {
-        when.any_request().header("authorization", format!("Bearer {SECRET}"));
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#);
+        when.any_request()
+            .header("authorization", format!("Bearer {SECRET}"));
+        problem_json(then, 401, unauthorized_body());
     });
     for args in [&["-vv", "list"][..], &["-v", "terminate", "--all", "--yes"]] {
         let run = run_code(xconn_mock(&server).env("RUST_LOG", "trace").args(args), 3);
@@ -1134,9 +1135,7 @@ fn a_closed_stdout_is_not_a_crash() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(3000, None).to_string());
+        json_ok(then, page(3000, None).to_string());
     });
     for format in ["ndjson", "table", "json"] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xconn"))
@@ -1206,17 +1205,13 @@ fn a_failed_later_batch_prints_the_partial_report_and_exits_with_its_code() {
         when.method(DELETE)
             .path("/2/connections")
             .body_includes("\"u-000\"");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(ended(0..100).to_string());
+        json_ok(then, ended(0..100).to_string());
     });
     let second = server.mock(|when, then| {
         when.method(DELETE)
             .path("/2/connections")
             .body_includes("\"u-100\"");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
+        problem_json(then, 401, unauthorized_body());
     });
     let mut args = vec!["terminate".to_owned(), "--yes".to_owned()];
     for i in 0..150 {
@@ -1252,15 +1247,14 @@ fn terminate_exits_6_when_the_api_answered_but_not_every_connection_ended() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(DELETE).path("/2/connections/all");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": {"successful_kills": 0, "failed_kills": 2, "results": [
-                    {"uuid": "a", "success": false, "error_message": "already ended"},
-                    {"uuid": "b", "success": false, "error_message": "not found"},
-                ]}})
-                .to_string(),
-            );
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 0, "failed_kills": 2, "results": [
+                {"uuid": "a", "success": false, "error_message": "already ended"},
+                {"uuid": "b", "success": false, "error_message": "not found"},
+            ]}})
+            .to_string(),
+        );
     });
     let run = run_code(xconn_mock(&server).args(["terminate", "--all", "--yes"]), 6);
     assert!(run.stdout.contains("a  failed: already ended"), "{run:#?}");
@@ -1298,9 +1292,7 @@ fn mock_active(server: &MockServer) -> httpmock::Mock<'_> {
             .query_param("status", "active")
             .query_param("connection.fields", "id,endpoint_name,connected_at")
             .query_param_missing("endpoints");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(active_page().to_string());
+        json_ok(then, active_page().to_string());
     })
 }
 
@@ -1312,13 +1304,12 @@ fn terminate_duplicates_keeps_the_newest_per_endpoint_and_ends_the_rest() {
         when.method(DELETE)
             .path("/2/connections")
             .json_body(json!({"uuids": ["f-old", "f-mid"]}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": {"successful_kills": 2, "failed_kills": 0, "results": [
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 2, "failed_kills": 0, "results": [
                     {"uuid": "f-old", "success": true}, {"uuid": "f-mid", "success": true}]}})
-                .to_string(),
-            );
+            .to_string(),
+        );
     });
     let run =
         run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--yes", "-o", "json"]));
@@ -1330,9 +1321,10 @@ fn terminate_duplicates_keeps_the_newest_per_endpoint_and_ends_the_rest() {
         when.method(DELETE)
             .path("/2/connections")
             .json_body(json!({"uuids": ["f-old"]}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"data": {"successful_kills": 1, "failed_kills": 0}}).to_string());
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 1, "failed_kills": 0}}).to_string(),
+        );
     });
     run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--keep", "2", "--yes"]));
     assert_eq!(keep2.calls(), 1);
@@ -1345,9 +1337,10 @@ fn terminate_duplicates_with_nothing_to_end_sends_no_delete() {
         when.method(GET)
             .path("/2/connections")
             .query_param("endpoints", "sample_stream");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"data": [active_page()["data"][1]]}).to_string());
+        json_ok(
+            then,
+            json!({"data": [active_page()["data"][1]]}).to_string(),
+        );
     });
     let delete = server.mock(|when, then| {
         when.method(DELETE);
@@ -1379,9 +1372,7 @@ fn dry_run_sends_no_delete_needs_no_yes_and_prints_what_would_end() {
             .path("/2/connections")
             .query_param("status", "active")
             .query_param("endpoints", "filtered_stream");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(2, None).to_string());
+        json_ok(then, page(2, None).to_string());
     });
     let delete = server.mock(|when, then| {
         when.method(DELETE);
@@ -1468,9 +1459,7 @@ fn every_get_asks_for_id_and_endpoint_name() {
             when.method(GET)
                 .path("/2/connections")
                 .query_param("connection.fields", fields);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(page(1, None).to_string());
+            json_ok(then, page(1, None).to_string());
         })
     };
     let all = asked("client_ip,connected_at,disconnect_reason,disconnected_at,endpoint_name,id");
@@ -1491,19 +1480,18 @@ fn timestamps_are_rfc3339_utc_in_every_format_and_csv_quotes() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(
-                json!({"data": [{
-                    "id": "00000000-0000-4000-8000-000000000001",
-                    "endpoint_name": "filtered_stream",
-                    "client_ip": "203.0.113.7, \"proxy\"",
-                    "connected_at": "2025-05-01T02:00:00+02:00",
-                    "disconnected_at": "2025-05-01T01:00:00.500Z",
-                    "disconnect_reason": "operator_disconnect",
-                }]})
-                .to_string(),
-            );
+        json_ok(
+            then,
+            json!({"data": [{
+                "id": "00000000-0000-4000-8000-000000000001",
+                "endpoint_name": "filtered_stream",
+                "client_ip": "203.0.113.7, \"proxy\"",
+                "connected_at": "2025-05-01T02:00:00+02:00",
+                "disconnected_at": "2025-05-01T01:00:00.500Z",
+                "disconnect_reason": "operator_disconnect",
+            }]})
+            .to_string(),
+        );
     });
     let json = run_ok(xconn_mock(&server).args(["list", "-o", "json"])).json();
     assert_eq!(json["data"][0]["connected_at"], "2025-05-01T00:00:00Z");
@@ -1621,9 +1609,7 @@ fn mock_for_token<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a>
         when.method(GET)
             .path("/2/connections")
             .header("authorization", header.clone());
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"meta": {"result_count": 0}}).to_string());
+        json_ok(then, json!({"meta": {"result_count": 0}}).to_string());
     })
 }
 
@@ -1780,9 +1766,7 @@ fn a_401_says_where_the_token_came_from() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.any_request();
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
+        problem_json(then, 401, unauthorized_body());
     });
     let run = run_code(
         xconn().args([
@@ -1821,23 +1805,7 @@ fn a_401_says_where_the_token_came_from() {
 #[test]
 fn verbose_logs_one_line_per_http_attempt() {
     let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(GET)
-            .path("/2/connections")
-            .query_param_missing("pagination_token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .header("x-rate-limit-remaining", "41")
-            .body(page(1, Some("p2")).to_string());
-    });
-    server.mock(|when, then| {
-        when.method(GET)
-            .path("/2/connections")
-            .query_param("pagination_token", "p2");
-        then.status(401)
-            .header("content-type", "application/problem+json")
-            .body(unauthorized_body());
-    });
+    refused_after_first_page(&server, 1);
     let run = run_code(xconn_mock(&server).args(["-v", "list", "-o", "ndjson"]), 3);
     let attempts: Vec<&str> = run
         .stderr

@@ -71,6 +71,18 @@ fn start(args: &[&str]) -> Running {
     }
 }
 
+/// The first line from `lines` that `accept`s, within the bound.
+fn first_line_where(lines: &mpsc::Receiver<String>, accept: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + BOUND;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines.recv_timeout(left).expect("the line within the bound");
+        if accept(&line) {
+            return line;
+        }
+    }
+}
+
 impl Running {
     fn line(&self) -> String {
         self.stdout
@@ -80,31 +92,12 @@ impl Running {
 
     /// The first stdout line that `accept`s, within the bound.
     fn line_where(&self, accept: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .stdout
-                .recv_timeout(left)
-                .expect("the line within the bound");
-            if accept(&line) {
-                return line;
-            }
-        }
+        first_line_where(&self.stdout, accept)
     }
 
+    /// The first stderr line that `accept`s, within the bound.
     fn stderr_line_where(&self, accept: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .stderr
-                .recv_timeout(left)
-                .expect("the line within the bound");
-            if accept(&line) {
-                return line;
-            }
-        }
+        first_line_where(&self.stderr, accept)
     }
 
     fn signal(&self, signal: Signal) {
@@ -315,7 +308,8 @@ fn sample(exposition: &str, series: &str) -> Option<f64> {
     })
 }
 
-fn promtool(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+/// Runs `promtool args` (fed `stdin`), requires success, and gives its stdout.
+fn promtool(args: &[&str], stdin: Option<&str>) -> String {
     let mut child = Command::new("promtool")
         .args(args)
         .stdin(Stdio::piped())
@@ -328,7 +322,16 @@ fn promtool(args: &[&str], stdin: Option<&str>) -> std::process::Output {
         input.write_all(text.as_bytes()).unwrap();
     }
     drop(input);
-    child.wait_with_output().unwrap()
+    let output = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "promtool {}:\n{out}{}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr),
+        stdin.unwrap_or_default()
+    );
+    out
 }
 
 #[test]
@@ -388,13 +391,7 @@ fn metrics_are_served_right_and_pass_promtool() {
         assert!(exposition.contains(&format!("# TYPE {metric}")), "{metric}");
     }
 
-    let lint = promtool(&["check", "metrics"], Some(&exposition));
-    assert!(
-        lint.status.success(),
-        "promtool check metrics:\n{}{}\n{exposition}",
-        String::from_utf8_lossy(&lint.stdout),
-        String::from_utf8_lossy(&lint.stderr)
-    );
+    promtool(&["check", "metrics"], Some(&exposition));
     run.signal(Signal::SIGINT);
     assert_eq!(run.exit().code(), Some(0));
 }
@@ -402,25 +399,12 @@ fn metrics_are_served_right_and_pass_promtool() {
 #[test]
 fn the_shipped_alert_rules_pass_promtool() {
     let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/prometheus-rules.yml");
-    let check = promtool(&["check", "rules", rules], None);
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let out = String::from_utf8_lossy(&check.stdout);
+    let out = promtool(&["check", "rules", rules], None);
     assert!(out.contains("SUCCESS: 5 rules found"), "{out}");
     // And they fire when they should, and only then.
     let tests = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/prometheus-rules.test.yml"
     );
-    let run = promtool(&["test", "rules", tests], None);
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    promtool(&["test", "rules", tests], None);
 }

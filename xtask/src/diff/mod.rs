@@ -37,12 +37,13 @@ mod schemas;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub use output::Format;
 pub use report::{Change, Kind, Report, Section, Summary};
 
 use crate::{adjust, extract};
+use keywords::is_true;
 
 /// Compare the Stream Connections parts of two full specs.
 pub fn diff(old_full: &Value, new_full: &Value) -> Result<Report> {
@@ -155,6 +156,28 @@ impl<'a> Differ<'a> {
             note: None,
         });
         self.changes.last_mut().expect("just pushed")
+    }
+
+    /// Reports a parameter or request body whose `required` flipped between
+    /// `old` and `new` (breaking when it becomes required).
+    fn required_changed(
+        &mut self,
+        section: Section,
+        kind: Kind,
+        location: &str,
+        old: &Value,
+        new: &Value,
+    ) {
+        let (o_req, n_req) = (is_true(old, "required"), is_true(new, "required"));
+        if o_req != n_req {
+            let summary = if n_req {
+                "now required"
+            } else {
+                "now optional"
+            };
+            self.push(section, kind, location, summary, n_req)
+                .values(Some(json!(o_req)), Some(json!(n_req)));
+        }
     }
 }
 

@@ -93,22 +93,13 @@ impl<'a> Differ<'a> {
                 );
             }
             (Some(o), Some(n)) => {
-                let (o_req, n_req) = (is_true(o, "required"), is_true(n, "required"));
-                if o_req != n_req {
-                    let summary = if n_req {
-                        "now required"
-                    } else {
-                        "now optional"
-                    };
-                    self.push(
-                        Section::Request,
-                        Kind::RequestBodyRequiredChanged,
-                        &loc,
-                        summary,
-                        n_req,
-                    )
-                    .values(Some(json!(o_req)), Some(json!(n_req)));
-                }
+                self.required_changed(
+                    Section::Request,
+                    Kind::RequestBodyRequiredChanged,
+                    &loc,
+                    o,
+                    n,
+                );
                 let ctx = Ctx {
                     dir: Direction::Request,
                     section: Section::Request,

@@ -25,22 +25,13 @@ impl<'a> Differ<'a> {
                 .because("its builder method disappears, and servers may reject it");
                 continue;
             };
-            let (o_req, n_req) = (is_true(o, "required"), is_true(n, "required"));
-            if o_req != n_req {
-                let summary = if n_req {
-                    "now required"
-                } else {
-                    "now optional"
-                };
-                self.push(
-                    Section::Parameters,
-                    Kind::ParameterRequiredChanged,
-                    &loc,
-                    summary,
-                    n_req,
-                )
-                .values(Some(json!(o_req)), Some(json!(n_req)));
-            }
+            self.required_changed(
+                Section::Parameters,
+                Kind::ParameterRequiredChanged,
+                &loc,
+                o,
+                n,
+            );
             let (o_style, n_style) = (style(o), style(n));
             if o_style != n_style {
                 let show = |(s, e): &(String, bool)| format!("style {s}, explode {e}");

@@ -62,23 +62,10 @@ impl<'a> Differ<'a> {
 
         // Whatever is left: a removed and an added schema with the same shape,
         // each the only one with that shape, are one schema renamed.
-        let shape = |spec: &Value, name: &str| canonical(&spec["components"]["schemas"][name]);
-        let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for name in &added {
-            by_shape
-                .entry(shape(new, name).to_string())
-                .or_default()
-                .push(name.clone());
-        }
-        let mut old_by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for name in &removed {
-            old_by_shape
-                .entry(shape(old, name).to_string())
-                .or_default()
-                .push(name.clone());
-        }
+        let new_by_shape = by_shape(new, &added);
+        let old_by_shape = by_shape(old, &removed);
         for (key, olds) in &old_by_shape {
-            if let ([a], Some([b])) = (olds.as_slice(), by_shape.get(key).map(Vec::as_slice)) {
+            if let ([a], Some([b])) = (olds.as_slice(), new_by_shape.get(key).map(Vec::as_slice)) {
                 removed.remove(a);
                 added.remove(b);
                 self.push(
@@ -112,4 +99,20 @@ impl<'a> Differ<'a> {
             self.push(Section::Schemas, Kind::SchemaAdded, &name, summary, false);
         }
     }
+}
+
+/// The named schemas of `spec` in `names`, grouped by their canonical shape.
+fn by_shape<'n>(
+    spec: &Value,
+    names: impl IntoIterator<Item = &'n String>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in names {
+        let shape = canonical(&spec["components"]["schemas"][name.as_str()]);
+        groups
+            .entry(shape.to_string())
+            .or_default()
+            .push(name.clone());
+    }
+    groups
 }

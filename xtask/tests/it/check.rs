@@ -8,7 +8,8 @@ use std::process::Output;
 
 use crate::common::{
     CURRENT_FIXTURE, FRAGMENT, GENERATED, RECORD, assert_failure, assert_success,
-    copy_of_workspace, edit, fixture, fixtures_dir, no_upstream, path_str, stdout, xtask_at,
+    copy_of_workspace, edit, extract_and_generate, fixture, fixtures_dir, no_upstream, stdout,
+    xtask_at,
 };
 
 fn check(root: &Path, upstream: &Path) -> Output {
@@ -38,12 +39,7 @@ fn copy_extracted_from_fixture() -> tempfile::TempDir {
     let root = copy_of_workspace();
     let from = fixture(CURRENT_FIXTURE);
     let upstream = no_upstream();
-    assert_success(&xtask_at(
-        root.path(),
-        &["extract", "--from", path_str(&from)],
-        upstream.path(),
-    ));
-    assert_success(&xtask_at(root.path(), &["generate"], upstream.path()));
+    extract_and_generate(root.path(), &from, upstream.path());
     root
 }
 

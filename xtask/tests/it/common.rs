@@ -65,6 +65,17 @@ pub fn xtask_at(root: &Path, args: &[&str], upstream: &Path) -> Output {
     xtask(&all, upstream)
 }
 
+/// `cargo xtask extract --from <from>` then `cargo xtask generate` in
+/// `root`, both required to succeed.
+pub fn extract_and_generate(root: &Path, from: &Path, upstream: &Path) {
+    assert_success(&xtask_at(
+        root,
+        &["extract", "--from", path_str(from)],
+        upstream,
+    ));
+    assert_success(&xtask_at(root, &["generate"], upstream));
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

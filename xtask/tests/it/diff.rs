@@ -117,16 +117,14 @@ fn previous_to_current_release_reports_the_known_differences() {
     assert!(moved >= 6, "only {moved} problem types moved");
 
     // Operation ids (and so the generated method names) did not change.
-    for kind in [
-        "operation-added",
-        "operation-removed",
-        "operation-id-changed",
-    ] {
-        assert!(
-            !changes(&report).iter().any(|c| c["kind"] == kind),
-            "unexpected {kind}"
-        );
-    }
+    assert_none_of(
+        &report,
+        &[
+            "operation-added",
+            "operation-removed",
+            "operation-id-changed",
+        ],
+    );
 
     let summary = &report["summary"];
     let count = |k: &str| summary[k].as_u64().unwrap();
@@ -226,11 +224,33 @@ fn report_for(change: SpecChange) -> Value {
     json_report(&fixture(CURRENT_FIXTURE), &new)
 }
 
+/// The report's one change.
 #[track_caller]
-fn note(change: &Value) -> &str {
-    change["note"]
+fn only_change(report: &Value) -> &Value {
+    let [change] = changes(report).as_slice() else {
+        panic!("expected exactly one change: {report:#}");
+    };
+    change
+}
+
+/// The change carries a note, and the note says `text`.
+#[track_caller]
+fn assert_note(change: &Value, text: &str) {
+    let note = change["note"]
         .as_str()
-        .unwrap_or_else(|| panic!("no note on {change:#}"))
+        .unwrap_or_else(|| panic!("no note on {change:#}"));
+    assert!(note.contains(text), "{change:#}");
+}
+
+/// The report has no change of any of these `kinds`.
+#[track_caller]
+fn assert_none_of(report: &Value, kinds: &[&str]) {
+    for c in changes(report) {
+        assert!(
+            !kinds.contains(&c["kind"].as_str().unwrap_or("")),
+            "unexpected {c:#}\n{report:#}"
+        );
+    }
 }
 
 #[test]
@@ -244,17 +264,9 @@ fn renamed_property_is_one_breaking_rename() {
         );
         assert_eq!(renamed["breaking"], true);
         assert_eq!(renamed["new"], "succeeded");
-        assert!(
-            note(renamed).contains("xconn-ext's wire adapter"),
-            "{renamed:#}"
-        );
+        assert_note(renamed, "xconn-ext's wire adapter");
     }
-    assert!(
-        !changes(&report)
-            .iter()
-            .any(|c| c["kind"] == "property-added" || c["kind"] == "property-removed"),
-        "{report:#}"
-    );
+    assert_none_of(&report, &["property-added", "property-removed"]);
 }
 
 #[test]
@@ -262,10 +274,7 @@ fn new_optional_connection_field_is_breaking_and_says_why() {
     let report = report_for(SpecChange::ConnectionTagAdded);
     let added = one(&report, "property-added", "Connection.tag");
     assert_eq!(added["breaking"], true, "a public struct gains a field");
-    assert!(
-        note(added).contains("xconn-ext must surface it"),
-        "{added:#}"
-    );
+    assert_note(added, "xconn-ext must surface it");
     let field = one(
         &report,
         "enum-values-added",
@@ -296,45 +305,32 @@ fn problem_host_moved_is_reported_per_type() {
         format!("{NEW_PROBLEM_HOST}/2/problems/invalid-request")
     );
     assert_eq!(one_move["breaking"], true);
-    assert!(
-        note(one_move).contains("classifies by the path"),
-        "{one_move:#}"
-    );
+    assert_note(one_move, "classifies by the path");
 }
 
 #[test]
 fn raised_max_results_is_a_looser_bound_and_not_breaking() {
     let report = report_for(SpecChange::MaxResultsRaised);
-    let [bound] = changes(&report).as_slice() else {
-        panic!("expected exactly one change: {report:#}");
-    };
+    let bound = only_change(&report);
     assert_eq!(bound["kind"], "bound-changed");
     assert_eq!(bound["location"], "GET /2/connections query:max_results");
     assert_eq!(bound["summary"], "maximum 100 -> 500 (looser)");
     assert_eq!(bound["breaking"], false);
-    assert!(note(bound).contains("xconn_sdk::spec"), "{bound:#}");
+    assert_note(bound, "xconn_sdk::spec");
 }
 
 #[test]
 fn new_query_parameter_says_xconn_ext_must_wrap_or_list_it() {
     let report = report_for(SpecChange::SinceParameterAdded);
-    let [added] = changes(&report).as_slice() else {
-        panic!("expected exactly one change: {report:#}");
-    };
+    let added = only_change(&report);
     assert_eq!(added["kind"], "parameter-added");
     assert_eq!(added["location"], "GET /2/connections query:since");
     assert_eq!(
         added["breaking"], false,
         "a new builder method breaks nothing"
     );
-    assert!(
-        note(added).contains("typed client must wrap it"),
-        "{added:#}"
-    );
-    assert!(
-        note(added).contains("table of unwrapped parameters"),
-        "{added:#}"
-    );
+    assert_note(added, "typed client must wrap it");
+    assert_note(added, "table of unwrapped parameters");
 }
 
 #[test]
@@ -343,16 +339,8 @@ fn renamed_connection_schema_is_breaking() {
     let renamed = one(&report, "schema-renamed", "StreamConnection");
     assert_eq!(renamed["old"], "Connection");
     assert_eq!(renamed["breaking"], true);
-    assert!(
-        note(renamed).contains("xconn_sdk::types::Connection"),
-        "{renamed:#}"
-    );
-    assert!(
-        !changes(&report)
-            .iter()
-            .any(|c| c["kind"] == "schema-added" || c["kind"] == "schema-removed"),
-        "{report:#}"
-    );
+    assert_note(renamed, "xconn_sdk::types::Connection");
+    assert_none_of(&report, &["schema-added", "schema-removed"]);
 }
 
 #[test]
@@ -379,10 +367,7 @@ fn enum_values_added_and_removed_are_breaking() {
         (removed["old"].clone(), removed["breaking"].clone()),
         (json!(["inactive"]), json!(true))
     );
-    assert!(
-        note(added).contains("typed enum must learn them"),
-        "{added:#}"
-    );
+    assert_note(added, "typed enum must learn them");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::process::Output;
 use std::thread::JoinHandle;
 
 use crate::common::{
@@ -42,6 +43,15 @@ fn serve_once(status: &'static str, body: Vec<u8>) -> (String, JoinHandle<String
         request_line.trim_end().to_owned()
     });
     (base, handle)
+}
+
+/// `cargo xtask extract --from <from> --out <out>`, with `upstream` as the
+/// shared upstream folder.
+fn extract_file(from: &Path, out: &Path, upstream: &Path) -> Output {
+    xtask(
+        &["extract", "--from", path_str(from), "--out", path_str(out)],
+        upstream,
+    )
 }
 
 #[test]
@@ -122,16 +132,7 @@ fn extract_from_a_file_twice_is_byte_identical() {
     let out = tempfile::tempdir().unwrap();
     let run = |dir: &str| {
         let target = out.path().join(dir).join("connections.json");
-        assert_success(&xtask(
-            &[
-                "extract",
-                "--from",
-                path_str(&from),
-                "--out",
-                path_str(&target),
-            ],
-            out.path(),
-        ));
+        assert_success(&extract_file(&from, &target, out.path()));
         let record = target.with_file_name("upstream.json");
         (fs::read(&target).unwrap(), fs::read(record).unwrap())
     };
@@ -150,14 +151,9 @@ fn extract_from_a_file_twice_is_byte_identical() {
 fn a_missing_file_or_a_spec_without_a_version_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.json");
-    let err = assert_failure(&xtask(
-        &[
-            "extract",
-            "--from",
-            path_str(&missing),
-            "--out",
-            path_str(&dir.path().join("o.json")),
-        ],
+    let err = assert_failure(&extract_file(
+        &missing,
+        &dir.path().join("o.json"),
         dir.path(),
     ));
     assert!(err.contains("cannot read"), "{err}");
@@ -166,14 +162,9 @@ fn a_missing_file_or_a_spec_without_a_version_is_an_error() {
     spec["info"].as_object_mut().unwrap().remove("version");
     let unversioned = dir.path().join("unversioned.json");
     crate::common::write_json(&unversioned, &spec);
-    let err = assert_failure(&xtask(
-        &[
-            "extract",
-            "--from",
-            path_str(&unversioned),
-            "--out",
-            path_str(&dir.path().join("o.json")),
-        ],
+    let err = assert_failure(&extract_file(
+        &unversioned,
+        &dir.path().join("o.json"),
         dir.path(),
     ));
     assert!(

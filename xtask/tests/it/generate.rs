@@ -6,8 +6,8 @@
 use std::fs;
 
 use crate::common::{
-    GENERATED, PREVIOUS_FIXTURE, assert_success, copy_of_workspace, fixture, fixtures_dir,
-    path_str, workspace_root, xtask, xtask_at,
+    GENERATED, PREVIOUS_FIXTURE, assert_success, copy_of_workspace, extract_and_generate, fixture,
+    fixtures_dir, path_str, workspace_root, xtask, xtask_at,
 };
 
 const OPERATIONS: [&str; 4] = [
@@ -56,12 +56,7 @@ fn previous_spec_extracts_and_generates_a_client() {
     let root = copy_of_workspace();
     let from = fixture(PREVIOUS_FIXTURE);
     let upstream = fixtures_dir();
-    assert_success(&xtask_at(
-        root.path(),
-        &["extract", "--from", path_str(&from)],
-        &upstream,
-    ));
-    assert_success(&xtask_at(root.path(), &["generate"], &upstream));
+    extract_and_generate(root.path(), &from, &upstream);
     // What was just written passes `check`, upstream comparison included.
     let output = xtask_at(root.path(), &["check"], &upstream);
     assert_success(&output);
