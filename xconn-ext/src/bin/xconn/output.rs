@@ -69,6 +69,18 @@ impl Writer {
         }
     }
 
+    /// `value` as compact JSON, serialized straight into the buffer (no
+    /// string per record: this is `list -o ndjson`'s per-record path).
+    pub fn json_compact<T: Serialize>(&mut self, value: &T) {
+        if self.closed {
+            return;
+        }
+        // An I/O error keeps its kind (a closed pipe stays quiet).
+        if let Err(e) = serde_json::to_writer(&mut self.out, value) {
+            self.fail(e.into());
+        }
+    }
+
     pub fn fail(&mut self, e: io::Error) {
         self.closed = true;
         if e.kind() != io::ErrorKind::BrokenPipe {
@@ -127,16 +139,13 @@ impl Printer {
     pub fn connection(&mut self, out: &mut Writer, c: &Connection) {
         match self.format {
             Format::Table => self.rows.push(row(c)),
-            Format::Ndjson => match serde_json::to_string(c) {
-                Ok(line) => out.line(&line),
-                Err(e) => out.fail(io::Error::other(e)),
-            },
+            Format::Ndjson => {
+                out.json_compact(c);
+                out.raw("\n");
+            }
             Format::Json => {
                 out.raw(if self.count == 0 { "{\"data\":[" } else { "," });
-                match serde_json::to_string(c) {
-                    Ok(json) => out.raw(&json),
-                    Err(e) => out.fail(io::Error::other(e)),
-                }
+                out.json_compact(c);
             }
             Format::Csv => {
                 if self.count == 0 {
