@@ -211,7 +211,7 @@ pub fn watch(url: &str, pages: usize, polls: u64) {
                         return;
                     }
                 }
-                xconn_ext::WatchEvent::Connection(event) if summary_is_baseline(&event) => {}
+                xconn_ext::WatchEvent::Connection(event) if is_baseline_event(&event) => {}
                 other => panic!("watch: a quiet poll reported {other:?}"),
             }
         }
@@ -221,7 +221,7 @@ pub fn watch(url: &str, pages: usize, polls: u64) {
 }
 
 /// Only the baseline reports connections (`active`) in a quiet state.
-fn summary_is_baseline(event: &xconn_ext::ConnectionEvent) -> bool {
+fn is_baseline_event(event: &xconn_ext::ConnectionEvent) -> bool {
     event.kind == xconn_ext::EventKind::Active
 }
 
