@@ -72,6 +72,16 @@ fn timestamp(out: &mut String, secs: u64) {
 
 /// The body of page `index` of a run of `pages` pages.
 pub fn page_json(index: usize, pages: usize) -> String {
+    page_body(index, pages, true)
+}
+
+/// Page `index` of a run of `pages` pages of **active** connections: the
+/// same records without `disconnected_at` and `disconnect_reason`.
+pub fn active_page_json(index: usize, pages: usize) -> String {
+    page_body(index, pages, false)
+}
+
+fn page_body(index: usize, pages: usize, ended: bool) -> String {
     let mut rng = Rng(index as u64 + 1);
     let mut out = String::with_capacity(32 * 1024);
     out.push_str("{\"data\":[");
@@ -118,13 +128,14 @@ pub fn page_json(index: usize, pages: usize) -> String {
         let length = rng.next() % (3 * 86_400);
         out.push_str("\"connected_at\":\"");
         timestamp(&mut out, start);
-        out.push_str("\",\"disconnected_at\":\"");
-        timestamp(&mut out, start + length);
-        let _ = write!(
-            out,
-            "\",\"disconnect_reason\":\"{}\"}}",
-            REASONS[(rng.next() % 6) as usize]
-        );
+        let reason = REASONS[(rng.next() % 6) as usize];
+        if ended {
+            out.push_str("\",\"disconnected_at\":\"");
+            timestamp(&mut out, start + length);
+            let _ = write!(out, "\",\"disconnect_reason\":\"{reason}\"}}");
+        } else {
+            out.push_str("\"}");
+        }
     }
     out.push_str("],\"meta\":{");
     let _ = write!(out, "\"result_count\":{PER_PAGE}");
@@ -144,14 +155,21 @@ pub struct FlatPage {
     pub meta: FlatMeta,
 }
 
-/// One connection, every field a plain optional string.
-#[derive(serde::Deserialize)]
+/// One connection, every field a plain optional string; serialized as it
+/// came (absent fields left out), for the hand-written NDJSON writer.
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct FlatConnection {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connected_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnected_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnect_reason: Option<String>,
 }
 

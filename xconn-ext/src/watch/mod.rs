@@ -244,6 +244,23 @@ fn oldest_if_ordered(page: &[Connection]) -> Option<chrono::DateTime<chrono::Utc
         .flatten()
 }
 
+/// `connections` with each id once (its first listing), in order; records
+/// without an id are kept. The ids are borrowed, not cloned, and the set
+/// is sized once: per connection, this runs on every poll.
+fn dedup_by_id(mut connections: Vec<Connection>) -> Vec<Connection> {
+    let mut seen = HashSet::with_capacity(connections.len());
+    let keep: Vec<bool> = connections
+        .iter()
+        .map(|c| c.id.as_deref().is_none_or(|id| seen.insert(id)))
+        .collect();
+    if !keep.contains(&false) {
+        return connections;
+    }
+    let mut keep = keep.into_iter();
+    connections.retain(|_| keep.next().unwrap_or(true));
+    connections
+}
+
 /// The `next_token`s of one listing: a repeated one would loop forever.
 #[derive(Default)]
 struct Tokens(HashSet<String>);
@@ -405,15 +422,17 @@ impl Driver {
     /// seen during the watch (an endpoint this version does not know keeps
     /// reporting, as 0, once its connections are gone).
     fn count(&mut self, active: &[Connection]) -> BTreeMap<StreamEndpoint, u64> {
-        for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
-            if !self.watched.contains(endpoint) {
-                self.watched.push(endpoint.clone());
-            }
-        }
         let mut counts: BTreeMap<StreamEndpoint, u64> =
             self.watched.iter().map(|e| (e.clone(), 0)).collect();
-        for endpoint in active.iter().filter_map(|c| c.endpoint.clone()) {
-            *counts.entry(endpoint).or_default() += 1;
+        // Found without a clone per connection; cloned once when new.
+        for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
+            match counts.get_mut(endpoint) {
+                Some(count) => *count += 1,
+                None => {
+                    self.watched.push(endpoint.clone());
+                    counts.insert(endpoint.clone(), 1);
+                }
+            }
         }
         counts
     }
@@ -422,23 +441,14 @@ impl Driver {
     /// that shifted while being read) counts once.
     async fn fetch_all_active(&mut self) -> Result<Vec<Connection>, Stop> {
         let mut active = Vec::new();
-        let mut ids = HashSet::new();
         let mut tokens = Tokens::default();
         let mut token = None;
         loop {
             let page = self.fetch(ConnectionStatus::Active, token).await?;
-            for connection in page.connections {
-                if connection
-                    .id
-                    .as_ref()
-                    .is_none_or(|id| ids.insert(id.clone()))
-                {
-                    active.push(connection);
-                }
-            }
+            active.extend(page.connections);
             match tokens.next(page.next_token)? {
                 Some(next) => token = Some(next),
-                None => return Ok(active),
+                None => return Ok(dedup_by_id(active)),
             }
         }
     }
@@ -607,6 +617,28 @@ mod tests {
             connected_at: chrono::DateTime::from_timestamp(secs, 0),
             ..Connection::default()
         }
+    }
+
+    #[test]
+    fn a_connection_listed_twice_is_kept_once_in_order() {
+        let with_id = |id: &str| Connection {
+            id: Some(id.to_owned()),
+            ..Connection::default()
+        };
+        let listed = vec![
+            with_id("a"),
+            Connection::default(),
+            with_id("b"),
+            with_id("a"),
+            Connection::default(),
+            with_id("c"),
+            with_id("b"),
+        ];
+        let ids: Vec<Option<String>> = dedup_by_id(listed).into_iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [Some("a"), None, Some("b"), None, Some("c")].map(|id| id.map(str::to_owned))
+        );
     }
 
     #[test]

@@ -268,11 +268,7 @@ fn parse_field(s: &str) -> Result<ConnectionField, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli.command).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -280,6 +276,24 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli))
+}
+
+/// The runtime a command needs. Every command but one sends one request at
+/// a time and waits for it, so a current-thread runtime does the same work
+/// without starting worker threads (the embedded sandbox runs on it too:
+/// its server is polled whenever the client waits for it). The exception
+/// is `watch --metrics-addr`, which runs for hours and serves scrapes
+/// while a poll is decoding pages: there, a worker of its own keeps
+/// `/metrics` answering at once.
+fn runtime_for(command: &Command) -> tokio::runtime::Builder {
+    match command {
+        Command::Watch(args) if args.serves_metrics() => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(2);
+            builder
+        }
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
 }
 
 fn init_tracing(verbose: u8) {

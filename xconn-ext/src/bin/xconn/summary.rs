@@ -4,14 +4,20 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hdrhistogram::Histogram;
 use serde::Serialize;
-use xconn_ext::Connection;
+use xconn_ext::{Connection, DisconnectReason, StreamEndpoint};
 
 use crate::output::timestamp;
 
-/// Counts gathered over every connection seen, one at a time (memory grows
-/// only with the number of distinct endpoints and reasons, plus 8 bytes per
-/// ended connection for the duration median).
+/// Counts gathered over every connection seen, one at a time. Memory does
+/// not grow with the number of connections: only with the number of
+/// distinct endpoints and reasons, plus a duration histogram of fixed
+/// resolution (see [`Durations`]).
+///
+/// [`Summary::add`] counts into a small table keyed by the typed endpoint
+/// and reason (compared as enums, never as strings, and allocating
+/// nothing); [`Summary::finish`] turns it into the named maps printed.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
     pub total: u64,
@@ -30,7 +36,21 @@ pub struct Summary {
     pub duplicates: Vec<Duplicate>,
     pub duration_secs: DurationStats,
     #[serde(skip)]
-    durations: Vec<u64>,
+    tally: Vec<EndpointTally>,
+    #[serde(skip)]
+    durations: Durations,
+}
+
+/// What [`Summary::add`] counts for one endpoint (`None`: records without
+/// one).
+#[derive(Debug)]
+struct EndpointTally {
+    endpoint: Option<StreamEndpoint>,
+    counts: EndpointCounts,
+    /// Ended connections per reason (`None`: no reason given).
+    reasons: Vec<(Option<DisconnectReason>, u64)>,
+    /// The latest disconnect: its time (`None` orders first) and reason.
+    last: Option<(Option<DateTime<Utc>>, Option<DisconnectReason>)>,
 }
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -61,7 +81,7 @@ fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Copy, Serialize)]
 pub struct EndpointCounts {
     pub total: u64,
     pub active: u64,
@@ -76,8 +96,76 @@ pub struct DurationStats {
     pub covers: &'static str,
     /// How many durations they are computed from.
     pub count: u64,
+    /// Exact below 2048 seconds, within 0.05% above (see [`Durations`]).
     pub median: Option<u64>,
+    /// Exact.
     pub max: Option<u64>,
+}
+
+/// Durations in whole seconds, for their median and maximum, in memory of
+/// a fixed size: a histogram (HdrHistogram, 3 significant digits) instead
+/// of a list of every duration, which grew by 8 bytes per connection
+/// (0.8 MB over 100,000) and made the summary's memory grow with the
+/// history. Values below 2048 s (2^11: 3 significant digits) have a bucket each;
+/// above, a bucket spans at most 0.1% of its values, and the median is
+/// read at its middle. The maximum is kept exactly.
+#[derive(Debug)]
+struct Durations {
+    histogram: Histogram<u64>,
+    max: Option<u64>,
+}
+
+impl Default for Durations {
+    fn default() -> Self {
+        Self {
+            // Resizes itself to the largest value seen (a few tens of KiB
+            // for durations of days).
+            histogram: Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits are valid"),
+            max: None,
+        }
+    }
+}
+
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+impl Durations {
+    fn record(&mut self, secs: u64) {
+        if self.histogram.record(secs).is_err() {
+            // Beyond what the histogram can grow to (hundreds of
+            // millennia): counted at its top; the exact max is kept below.
+            self.histogram.saturating_record(secs);
+        }
+        self.max = self.max.max(Some(secs));
+    }
+
+    fn count(&self) -> u64 {
+        self.histogram.len()
+    }
+
+    /// The value at `rank` (0-based, in ascending order).
+    fn at_rank(&self, rank: u64) -> Option<u64> {
+        let mut below = 0;
+        for bucket in self.histogram.iter_recorded() {
+            below += bucket.count_at_value();
+            if below > rank {
+                let value = self.histogram.median_equivalent(bucket.value_iterated_to());
+                return Some(value.min(self.max?));
+            }
+        }
+        self.max
+    }
+
+    /// The median: the middle value, or the mean of the middle two.
+    fn median(&self) -> Option<u64> {
+        let n = self.count();
+        if n == 0 {
+            None
+        } else if n % 2 == 1 {
+            self.at_rank(n / 2)
+        } else {
+            Some((self.at_rank(n / 2 - 1)? + self.at_rank(n / 2)?) / 2)
+        }
+    }
 }
 
 impl Summary {
@@ -90,49 +178,90 @@ impl Summary {
             self.window.from = Some(self.window.from.map_or(t, |from| from.min(t)));
             self.window.to = Some(self.window.to.map_or(t, |to| to.max(t)));
         }
-        let endpoint = connection
-            .endpoint
-            .as_ref()
-            .map_or("(unknown)", |e| e.as_str());
-        let counts = counter(&mut self.by_endpoint, endpoint);
-        counts.total += 1;
+        let tally = self.tally_for(connection.endpoint.as_ref());
+        tally.counts.total += 1;
         if connection.is_active() {
+            tally.counts.active += 1;
             self.active += 1;
-            counts.active += 1;
             return;
         }
-        self.inactive += 1;
-        counts.inactive += 1;
-        let reason = connection
-            .disconnect_reason
-            .as_ref()
-            .map_or("(none given)", |r| r.as_str());
-        *counter(&mut self.by_reason, reason) += 1;
-        *counter(counter(&mut self.by_endpoint_reason, endpoint), reason) += 1;
+        tally.counts.inactive += 1;
+        let reason = connection.disconnect_reason.as_ref();
+        match tally.reasons.iter_mut().find(|(r, _)| r.as_ref() == reason) {
+            Some((_, count)) => *count += 1,
+            None => tally.reasons.push((reason.cloned(), 1)),
+        }
         let at = connection.disconnected_at;
         // `None` orders before any time: a dated disconnect always wins.
-        if self
-            .last_disconnect
-            .get(endpoint)
-            .is_none_or(|last| at > last.at)
-        {
-            self.last_disconnect.insert(
-                endpoint.to_owned(),
-                LastDisconnect {
-                    at,
-                    reason: reason.to_owned(),
-                },
-            );
+        if tally.last.as_ref().is_none_or(|(last, _)| at > *last) {
+            tally.last = Some((at, reason.cloned()));
         }
+        self.inactive += 1;
         if let Some(d) = connection.duration(now) {
-            self.durations.push(d.as_secs());
+            self.durations.record(d.as_secs());
         }
     }
 
-    /// Compute the duration statistics once every connection was added.
+    /// The tally of `endpoint`, found by comparing enums (a handful of
+    /// endpoints: a scan beats a map), created the first time.
+    fn tally_for(&mut self, endpoint: Option<&StreamEndpoint>) -> &mut EndpointTally {
+        let index = match self
+            .tally
+            .iter()
+            .position(|t| t.endpoint.as_ref() == endpoint)
+        {
+            Some(index) => index,
+            None => {
+                self.tally.push(EndpointTally {
+                    endpoint: endpoint.cloned(),
+                    counts: EndpointCounts::default(),
+                    reasons: Vec::new(),
+                    last: None,
+                });
+                self.tally.len() - 1
+            }
+        };
+        &mut self.tally[index]
+    }
+
+    /// Fill the named maps and the duration statistics from what was
+    /// added (again after more is added).
     pub fn finish(&mut self) {
-        self.durations.sort_unstable();
-        let n = self.durations.len();
+        self.by_endpoint.clear();
+        self.by_reason.clear();
+        self.by_endpoint_reason.clear();
+        self.last_disconnect.clear();
+        for tally in &self.tally {
+            // Distinct tallies may share a name (an unknown endpoint named
+            // like the placeholder): their counts add up.
+            let endpoint = tally
+                .endpoint
+                .as_ref()
+                .map_or(UNKNOWN_ENDPOINT, |e| e.as_str());
+            let counts = counter(&mut self.by_endpoint, endpoint);
+            counts.total += tally.counts.total;
+            counts.active += tally.counts.active;
+            counts.inactive += tally.counts.inactive;
+            for (reason, count) in &tally.reasons {
+                let reason = reason_name(reason.as_ref());
+                *counter(&mut self.by_reason, reason) += count;
+                *counter(counter(&mut self.by_endpoint_reason, endpoint), reason) += count;
+            }
+            if let Some((at, reason)) = &tally.last
+                && self
+                    .last_disconnect
+                    .get(endpoint)
+                    .is_none_or(|last| *at > last.at)
+            {
+                self.last_disconnect.insert(
+                    endpoint.to_owned(),
+                    LastDisconnect {
+                        at: *at,
+                        reason: reason_name(reason.as_ref()).to_owned(),
+                    },
+                );
+            }
+        }
         self.duplicates = self
             .by_endpoint
             .iter()
@@ -144,15 +273,9 @@ impl Summary {
             .collect();
         self.duration_secs = DurationStats {
             covers: "ended",
-            count: n as u64,
-            median: (n > 0).then(|| {
-                if n % 2 == 1 {
-                    self.durations[n / 2]
-                } else {
-                    (self.durations[n / 2 - 1] + self.durations[n / 2]) / 2
-                }
-            }),
-            max: self.durations.last().copied(),
+            count: self.durations.count(),
+            median: self.durations.median(),
+            max: self.durations.max,
         };
     }
 
@@ -244,6 +367,13 @@ impl Summary {
     }
 }
 
+/// The name under which records without an endpoint are counted.
+const UNKNOWN_ENDPOINT: &str = "(unknown)";
+
+fn reason_name(reason: Option<&DisconnectReason>) -> &str {
+    reason.map_or("(none given)", |r| r.as_str())
+}
+
 /// The entry for `key`, allocating the key only the first time it is seen
 /// (`entry()` would take an owned key for every connection).
 fn counter<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
@@ -269,7 +399,6 @@ pub fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xconn_ext::{DisconnectReason, StreamEndpoint};
 
     fn conn(
         endpoint: StreamEndpoint,
@@ -340,6 +469,55 @@ mod tests {
                 endpoint: "sample_stream".into(),
                 active: 2
             }]
+        );
+    }
+
+    #[test]
+    fn median_is_exact_below_2048_s_and_within_a_twentieth_of_a_percent_above() {
+        let mut d = Durations::default();
+        for secs in [2047, 5, 9] {
+            d.record(secs);
+        }
+        assert_eq!((d.median(), d.max), (Some(9), Some(2047)));
+        d.record(0);
+        assert_eq!(
+            d.median(),
+            Some(7),
+            "even count: the mean of the middle two"
+        );
+
+        let mut d = Durations::default();
+        let values: Vec<u64> = (0..10_001u64).map(|i| 100_000 + i * 17).collect();
+        for &secs in values.iter().rev() {
+            d.record(secs);
+        }
+        let exact = values[5_000];
+        let median = d.median().unwrap();
+        assert!(
+            median.abs_diff(exact) * 2_000 <= exact,
+            "median {median}, exactly {exact}"
+        );
+        assert_eq!(d.max, Some(100_000 + 10_000 * 17), "the max stays exact");
+        assert_eq!(d.count(), 10_001);
+    }
+
+    #[test]
+    fn one_name_for_two_tallies_adds_up() {
+        let now = DateTime::from_timestamp(1000, 0).unwrap();
+        let mut s = Summary::default();
+        let mut odd = conn(StreamEndpoint::FilteredStream, 0, Some(5), Some("stall"));
+        odd.endpoint = None;
+        s.add(&odd, now);
+        let mut named = odd.clone();
+        named.endpoint = Some(StreamEndpoint::from_wire(UNKNOWN_ENDPOINT));
+        named.disconnected_at = DateTime::from_timestamp(9, 0);
+        s.add(&named, now);
+        s.finish();
+        assert_eq!(s.by_endpoint[UNKNOWN_ENDPOINT].inactive, 2);
+        assert_eq!(s.by_endpoint_reason[UNKNOWN_ENDPOINT]["stall"], 2);
+        assert_eq!(
+            s.last_disconnect[UNKNOWN_ENDPOINT].at,
+            DateTime::from_timestamp(9, 0)
         );
     }
 

@@ -63,6 +63,13 @@ enum WatchFormat {
     Ndjson,
 }
 
+impl WatchArgs {
+    /// Whether this watch serves Prometheus metrics (`--metrics-addr`).
+    pub fn serves_metrics(&self) -> bool {
+        self.metrics_addr.is_some()
+    }
+}
+
 fn parse_interval(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
