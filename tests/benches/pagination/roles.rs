@@ -188,17 +188,24 @@ fn watch_client(url: &str, token: &str) -> xconn_ext::Client {
         .expect("client")
 }
 
+/// A watch that polls back to back: no interval is slept.
+fn back_to_back(
+    client: &xconn_ext::Client,
+) -> futures::stream::BoxStream<'static, Result<xconn_ext::WatchEvent, xconn_ext::Error>> {
+    client
+        .watch()
+        .interval(Duration::from_millis(1))
+        .sleep_impl(Arc::new(NoSleep))
+        .stream()
+}
+
 /// `watch`: the baseline poll, then `polls` polls over the active chain of
 /// `pages` pages, measuring those polls only.
 pub fn watch(url: &str, pages: usize, polls: u64) {
     let client = watch_client(url, TOKEN);
     let (mut cpu0, mut start) = (0.0, Instant::now());
     runtime().block_on(async {
-        let mut events = client
-            .watch()
-            .interval(Duration::from_millis(1))
-            .sleep_impl(Arc::new(NoSleep))
-            .stream();
+        let mut events = back_to_back(&client);
         while let Some(event) = events.next().await {
             match event.expect("watch") {
                 xconn_ext::WatchEvent::Polled(summary) => {
@@ -283,11 +290,7 @@ pub fn watch_memory(url: &str, token: &str, polls: u64, checkpoint: u64) {
     let (mut at_checkpoint, mut events_seen) = (0.0, 0u64);
     let start = Instant::now();
     runtime().block_on(async {
-        let mut events = client
-            .watch()
-            .interval(Duration::from_millis(1))
-            .sleep_impl(Arc::new(NoSleep))
-            .stream();
+        let mut events = back_to_back(&client);
         while let Some(event) = events.next().await {
             match event.expect("watch") {
                 xconn_ext::WatchEvent::Polled(summary) if summary.poll == checkpoint => {

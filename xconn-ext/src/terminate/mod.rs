@@ -170,6 +170,21 @@ mod tests {
         }})
     }
 
+    /// X's answer to a refused token.
+    fn unauthorized(then: httpmock::Then) {
+        then.status(401)
+            .header("content-type", "application/problem+json")
+            .body(r#"{"title":"Unauthorized","type":"about:blank","status":401}"#);
+    }
+
+    fn client_of(server: &MockServer) -> Client {
+        Client::builder()
+            .bearer_token("t")
+            .base_url(server.base_url())
+            .build()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_failed_later_batch_keeps_what_the_earlier_ones_did() {
         let server = MockServer::start_async().await;
@@ -188,16 +203,10 @@ mod tests {
                 when.method(DELETE)
                     .path("/2/connections")
                     .body_includes("\"u-100\"");
-                then.status(401)
-                    .header("content-type", "application/problem+json")
-                    .body(r#"{"title":"Unauthorized","type":"about:blank","status":401}"#);
+                unauthorized(then);
             })
             .await;
-        let client = Client::builder()
-            .bearer_token("t")
-            .base_url(server.base_url())
-            .build()
-            .unwrap();
+        let client = client_of(&server);
         let err = client.terminate((0..250).map(uuid)).await.unwrap_err();
         first.assert_calls_async(1).await;
         second.assert_calls_async(1).await;
@@ -222,16 +231,10 @@ mod tests {
         server
             .mock_async(|when, then| {
                 when.method(DELETE).path("/2/connections");
-                then.status(401)
-                    .header("content-type", "application/problem+json")
-                    .body(r#"{"title":"Unauthorized","type":"about:blank","status":401}"#);
+                unauthorized(then);
             })
             .await;
-        let client = Client::builder()
-            .bearer_token("t")
-            .base_url(server.base_url())
-            .build()
-            .unwrap();
+        let client = client_of(&server);
         let err = client.terminate((0..150).map(uuid)).await.unwrap_err();
         assert!(matches!(err, Error::Api(_)), "{err:?}");
     }
