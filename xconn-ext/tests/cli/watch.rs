@@ -309,6 +309,27 @@ fn sample(exposition: &str, series: &str) -> Option<f64> {
 }
 
 /// Runs `promtool args` (fed `stdin`), requires success, and gives its stdout.
+/// Whether Prometheus's `promtool` is here. In CI (`CI` set) it must be:
+/// `.ci/run` installs it, and its absence fails the test. On a
+/// developer's machine without it, the promtool checks are skipped with a
+/// notice, so that `cargo test --workspace` works on a new machine.
+fn have_promtool() -> bool {
+    let found = Command::new("promtool")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "promtool (Debian's `prometheus` package) must be installed in CI; .ci/run installs it"
+        );
+        eprintln!("skipped: promtool is not installed (apt-get install prometheus)");
+    }
+    found
+}
+
 fn promtool(args: &[&str], stdin: Option<&str>) -> String {
     let mut child = Command::new("promtool")
         .args(args)
@@ -316,7 +337,7 @@ fn promtool(args: &[&str], stdin: Option<&str>) -> String {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("promtool (Debian's `prometheus` package) must be installed; .ci/run installs it");
+        .expect("promtool runs");
     let mut input = child.stdin.take().unwrap();
     if let Some(text) = stdin {
         input.write_all(text.as_bytes()).unwrap();
@@ -391,13 +412,18 @@ fn metrics_are_served_right_and_pass_promtool() {
         assert!(exposition.contains(&format!("# TYPE {metric}")), "{metric}");
     }
 
-    promtool(&["check", "metrics"], Some(&exposition));
+    if have_promtool() {
+        promtool(&["check", "metrics"], Some(&exposition));
+    }
     run.signal(Signal::SIGINT);
     assert_eq!(run.exit().code(), Some(0));
 }
 
 #[test]
 fn the_shipped_alert_rules_pass_promtool() {
+    if !have_promtool() {
+        return;
+    }
     let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/prometheus-rules.yml");
     let out = promtool(&["check", "rules", rules], None);
     assert!(out.contains("SUCCESS: 5 rules found"), "{out}");
