@@ -3,7 +3,9 @@
 //! `spec_facts` all go through these, so they agree on what an operation and
 //! its parameters are.
 
-use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
 
 /// The HTTP methods a path item may hold, in OpenAPI's order.
 pub const METHODS: [&str; 8] = [
@@ -144,6 +146,94 @@ pub fn for_each_operation_mut(spec: &mut Value, mut f: impl FnMut(&mut Value)) {
             }
         }
     }
+}
+
+/// Problem type URIs, with the schema that documents each: discriminator
+/// mapping keys of every schema discriminated on `type`, and the `type`
+/// enum values of that schema family (its mapping targets, `oneOf`/`anyOf`
+/// members, and the schemas that extend it through `allOf`).
+pub fn problem_types(spec: &Value) -> BTreeMap<String, String> {
+    let empty = Map::new();
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let ref_name = |v: &Value| ref_name(v).map(str::to_owned);
+    let mut types = BTreeMap::new();
+    let mut family = BTreeSet::new();
+    for (name, schema) in schemas {
+        if schema
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            != Some("type")
+        {
+            continue;
+        }
+        family.insert(name.clone());
+        for (uri, target) in schema
+            .pointer("/discriminator/mapping")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let target = target
+                .as_str()
+                .and_then(component_ref)
+                .map(|(_, name)| name)
+                .unwrap_or_default();
+            types.insert(uri.clone(), target.to_owned());
+            family.insert(target.to_owned());
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            family.extend(
+                schema
+                    .get(keyword)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(ref_name),
+            );
+        }
+        for (other, schema) in schemas {
+            let extends = schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|part| ref_name(part).as_deref() == Some(name.as_str()));
+            if extends {
+                family.insert(other.clone());
+            }
+        }
+    }
+    for name in &family {
+        let schema = &schemas[name.as_str()];
+        let parts = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for part in std::iter::once(schema).chain(parts) {
+            for uri in part
+                .pointer("/properties/type/enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(uri) = uri.as_str() {
+                    types.entry(uri.to_owned()).or_insert_with(|| name.clone());
+                }
+            }
+        }
+    }
+    types
+}
+
+/// `https://host/2/problems/x` -> `/2/problems/x`; `None` for URIs without a
+/// host (`about:blank`), which cannot have moved hosts.
+pub fn uri_path(uri: &str) -> Option<&str> {
+    let rest = uri.split_once("://")?.1;
+    rest.find('/').map(|i| &rest[i..])
 }
 
 #[cfg(test)]

@@ -357,51 +357,18 @@ fn history_record_schema<'a>(spec: &'a Value, op: openapi::Operation<'a>) -> Res
         .context("GET /2/connections' `data` is not an array")
 }
 
-/// Every string of the document, in an `enum` or a discriminator mapping,
-/// that is a problem type URI.
+/// The problem type URIs of the document (`openapi::problem_types`, which
+/// `diff` also reads) whose path is `/2/problems/<slug>`.
 fn problem_types(spec: &Value) -> BTreeSet<String> {
-    fn walk(node: &Value, out: &mut BTreeSet<String>) {
-        match node {
-            Value::Object(map) => {
-                for (key, value) in map {
-                    if key == "enum"
-                        && let Some(values) = value.as_array()
-                    {
-                        out.extend(
-                            values
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .filter(|s| problem_slug(s).is_some())
-                                .map(str::to_owned),
-                        );
-                    }
-                    if key == "mapping"
-                        && let Some(mapping) = value.as_object()
-                    {
-                        out.extend(
-                            mapping
-                                .keys()
-                                .filter(|k| problem_slug(k).is_some())
-                                .cloned(),
-                        );
-                    }
-                    walk(value, out);
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(spec, &mut out);
-    out
+    openapi::problem_types(spec)
+        .into_keys()
+        .filter(|uri| problem_slug(uri).is_some())
+        .collect()
 }
 
 /// `https://host/2/problems/<slug>` -> `<slug>`.
 fn problem_slug(uri: &str) -> Option<&str> {
-    let rest = uri.split_once("://")?.1;
-    let path = &rest[rest.find('/')?..];
-    let slug = path.strip_prefix(PROBLEM_PATH_PREFIX)?;
+    let slug = openapi::uri_path(uri)?.strip_prefix(PROBLEM_PATH_PREFIX)?;
     (!slug.is_empty() && !slug.contains('/')).then_some(slug)
 }
 
