@@ -23,8 +23,9 @@
 //! Most polls list the same connections in the same order as the poll
 //! before. The tracker keeps the last list (each id once, in order) and the
 //! set of its ids; a list whose ids match it one for one is taken as it is:
-//! nothing connected, nothing left, and no id is hashed, cloned or looked
-//! up. Any other list is deduplicated and compared through the set.
+//! nothing connected, nothing left, and none of its ids is hashed, cloned
+//! or looked up. Any other list is deduplicated and compared through the
+//! set.
 
 use std::collections::{HashMap, HashSet};
 
