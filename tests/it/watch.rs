@@ -301,8 +301,9 @@ async fn a_quiet_poll_is_two_requests_and_reads_no_more_history() {
         })
         .collect();
     // Baseline: one history page, then the active list (one page of 100).
-    // Then: the active list and one history page, though the history of
-    // 250 connections is two pages more.
+    // Then: the active list and one history page (of the probe's size, see
+    // `a_quiet_poll_asks_the_history_for_a_small_page`), though the history
+    // of 250 connections is many pages more.
     assert_eq!(
         summaries.iter().map(|s| s.requests).collect::<Vec<_>>(),
         [2, 2, 2, 2]
@@ -356,10 +357,13 @@ async fn an_ended_connection_is_looked_up_as_far_back_as_it_started() {
         "operator_disconnect"
     );
     // The history was read page by page down to where the ended connection
-    // started, and no further: the active pages, then the history pages.
-    let pages = newer.div_ceil(100);
+    // started, and no further: the active pages, then the history pages: a
+    // first one sized for the one connection that left, then 100 a page.
+    let probe = 1 + xconn_ext::watch::HISTORY_PROBE_MARGIN as usize;
+    let history_pages = |records: usize| 1 + records.saturating_sub(probe).div_ceil(100);
+    let pages = history_pages(newer);
     assert!(
-        pages >= 2 && pages < inactive.div_ceil(100),
+        pages >= 2 && pages < history_pages(inactive),
         "{pages} of {inactive}"
     );
     let WatchEvent::Polled(summary) = items.last().unwrap() else {
@@ -473,6 +477,155 @@ fn mock_client(server: &MockServer) -> Client {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap()
+}
+
+/// An ended connection as the history lists it.
+fn ended_record(n: u32, connected_at: &str, disconnected_at: &str) -> serde_json::Value {
+    json!({
+        "id": format!("1f0d8b1e-0000-4000-8000-{n:012}"),
+        "endpoint_name": "filtered_stream",
+        "client_ip": "203.0.113.9",
+        "connected_at": connected_at,
+        "disconnected_at": disconnected_at,
+        "disconnect_reason": "stall"
+    })
+}
+
+/// `GET /2/connections?status=inactive&max_results={max_results}`, with
+/// `pagination_token={token}` or without one, answers `body`.
+async fn history_page<'a>(
+    server: &'a MockServer,
+    max_results: u32,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let when =
+                asks_for(when, "inactive").query_param("max_results", max_results.to_string());
+            match token {
+                Some(token) => when.query_param("pagination_token", token),
+                None => when.query_param_missing("pagination_token"),
+            };
+            json_ok(then, body.to_string());
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_quiet_poll_asks_the_history_for_a_small_page() {
+    let server = MockServer::start_async().await;
+    let history = page(json!([
+        ended_record(7, "2025-12-31T10:00:00Z", "2025-12-31T11:00:00Z"),
+        ended_record(8, "2025-12-31T09:00:00Z", "2025-12-31T12:00:00Z"),
+    ]));
+    let full = history_page(&server, 100, None, history.clone()).await;
+    let probe = xconn_ext::watch::HISTORY_PROBE_MARGIN;
+    let small = history_page(&server, probe, None, history).await;
+    let active = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param("max_results", "100");
+            json_ok(then, one_active().to_string());
+        })
+        .await;
+    let time = ManualTime::new(start(), false, None);
+    let mut stream = timed(mock_client(&server).watch(), &time);
+    let items = until_polls(&mut stream, 3).await;
+    drop(stream);
+    let requests: Vec<u32> = items
+        .iter()
+        .filter_map(|i| match i {
+            WatchEvent::Polled(s) => Some(s.requests),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests, [2, 2, 2]);
+    // The baseline's history page is a full one; a quiet poll's asks for
+    // the margin alone (nothing left the active list).
+    assert_eq!(full.calls_async().await, 1);
+    assert_eq!(small.calls_async().await, 2);
+    assert_eq!(active.calls_async().await, 3);
+    assert!(events(&items).iter().all(|(k, ..)| *k == EventKind::Active));
+}
+
+#[tokio::test]
+async fn a_busy_history_is_read_on_past_the_probe_at_full_pages() {
+    let server = MockServer::start_async().await;
+    let baseline_history = history_page(&server, 100, None, page(json!([]))).await;
+    let two = page(json!([
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000001",
+            "endpoint_name": "filtered_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        },
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000002",
+            "endpoint_name": "sample_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        }
+    ]));
+    let active = listing(&server, "active", two).await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = timed(mock_client(&server).watch(), &time);
+    until_polls(&mut stream, 1).await;
+    baseline_history.delete_async().await;
+    active.delete_async().await;
+    listing(&server, "active", page(json!([]))).await;
+    // Both connections ended, and 28 more came and went since (newer, so
+    // listed first): 30 records, more than the probe for two holds.
+    let mut records: Vec<serde_json::Value> = (10..38u32)
+        .rev()
+        .map(|n| {
+            ended_record(
+                n,
+                &format!("2026-01-01T00:01:{n:02}Z"),
+                &format!("2026-01-01T00:01:{:02}Z", n + 1),
+            )
+        })
+        .collect();
+    records.push(ended_record(
+        1,
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:01:50Z",
+    ));
+    records.push(ended_record(
+        2,
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:01:51Z",
+    ));
+    let probe = 2 + xconn_ext::watch::HISTORY_PROBE_MARGIN;
+    let (first, rest) = records.split_at(probe as usize);
+    let mut first_page = page(json!(first));
+    first_page["meta"]["next_token"] = json!("h1");
+    let first = history_page(&server, probe, None, first_page).await;
+    let second = history_page(&server, 100, Some("h1"), page(json!(rest))).await;
+    time.release();
+    let items = until_polls(&mut stream, 1).await;
+    assert_eq!(
+        (first.calls_async().await, second.calls_async().await),
+        (1, 1)
+    );
+    let WatchEvent::Polled(summary) = items.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        summary.requests, 3,
+        "the active page, the probe, one full page"
+    );
+    let reported: Vec<(EventKind, String)> = events(&items)
+        .iter()
+        .map(|(kind, c, _)| (*kind, id(c)))
+        .collect();
+    let mut expected = HashSet::new();
+    for record in &records {
+        let rid = record["id"].as_str().unwrap().to_owned();
+        if !rid.ends_with("001") && !rid.ends_with("002") {
+            expected.insert((EventKind::Connected, rid.clone()));
+        }
+        expected.insert((EventKind::Disconnected, rid));
+    }
+    assert_eq!(reported.len(), expected.len(), "{reported:?}");
+    assert_eq!(reported.into_iter().collect::<HashSet<_>>(), expected);
 }
 
 #[tokio::test]

@@ -7,10 +7,14 @@
 //!   `list --status all` and the clients read);
 //! - `active`: a chain of N pages of 100 active connections (what a watch
 //!   poll and the listing it is compared with read);
-//! - `inactive`: one page of 100 ended connections and no `next_token`
-//!   (the history a watch poll reads after the active list).
+//! - `inactive`: one page of ended connections and no `next_token` (the
+//!   history a watch poll reads after the active list): the first
+//!   `max_results` of 100, as X honours `max_results` (a watch poll asks
+//!   for a few, its baseline for 100).
 //!
-//! Every request needs `Authorization: Bearer` and `max_results=100`.
+//! Every request needs `Authorization: Bearer` and a `max_results` in
+//! `xconn_sdk::spec::MAX_RESULTS_MIN..=MAX_RESULTS_MAX`; the `all` and
+//! `active` chains are precomputed pages of 100 and need `max_results=100`.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -50,7 +54,8 @@ impl Chain {
 struct Pages {
     ended: Chain,
     active: Chain,
-    history: Vec<u8>,
+    /// `history[n - 1]`: the history page truncated to `n` records.
+    history: Vec<Vec<u8>>,
     index_of: HashMap<String, usize>,
     authorization: String,
 }
@@ -65,12 +70,29 @@ fn http_response(status: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The responses for `page` (the last of its chain) truncated to each
+/// `max_results` of the spec's range.
+fn history_pages(page: &str) -> Vec<Vec<u8>> {
+    let page: serde_json::Value = serde_json::from_str(page).expect("a generated page");
+    let data = page["data"].as_array().expect("a page's data");
+    let max = xconn_sdk::spec::MAX_RESULTS_MAX as usize;
+    assert_eq!(data.len(), max, "the history page is full");
+    (1..=max)
+        .map(|n| {
+            let mut page = page.clone();
+            page["data"] = serde_json::Value::from(data[..n].to_vec());
+            page["meta"]["result_count"] = n.into();
+            http_response("200 OK", &page.to_string())
+        })
+        .collect()
+}
+
 /// Serve until stdin closes (the parent holds it).
 pub fn serve(max_pages: usize) {
     let pages = Arc::new(Pages {
         ended: Chain::new(max_pages, page_json),
         active: Chain::new(max_pages, active_page_json),
-        history: http_response("200 OK", &page_json(max_pages, max_pages + 1)),
+        history: history_pages(&page_json(max_pages, max_pages + 1)),
         index_of: (1..max_pages).map(|i| (token(i), i)).collect(),
         authorization: format!("Bearer {TOKEN}"),
     });
@@ -158,9 +180,11 @@ fn route<'p>(head: &str, pages: &'p Pages) -> Result<&'p [u8], Vec<u8>> {
             _ => {}
         }
     }
-    if max_results != Some("100") {
-        return Err(problem("400 Bad Request", "expected max_results=100"));
-    }
+    let range = xconn_sdk::spec::MAX_RESULTS_MIN..=xconn_sdk::spec::MAX_RESULTS_MAX;
+    let max_results = max_results
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| problem("400 Bad Request", "expected max_results in 1..=100"))?;
     let index = match token {
         None => 0,
         Some(v) => *pages
@@ -171,10 +195,20 @@ fn route<'p>(head: &str, pages: &'p Pages) -> Result<&'p [u8], Vec<u8>> {
     if index >= chain {
         return Err(problem("400 Bad Request", "token beyond the chain"));
     }
+    let full = |page: &'p [u8]| {
+        if max_results == xconn_sdk::spec::MAX_RESULTS_MAX {
+            Ok(page)
+        } else {
+            Err(problem(
+                "400 Bad Request",
+                "expected max_results=100 for this chain",
+            ))
+        }
+    };
     match status {
-        Some("all") => Ok(pages.ended.page(index, chain)),
-        Some("active") => Ok(pages.active.page(index, chain)),
-        Some("inactive") if token.is_none() => Ok(&pages.history),
+        Some("all") => full(pages.ended.page(index, chain)),
+        Some("active") => full(pages.active.page(index, chain)),
+        Some("inactive") if token.is_none() => Ok(&pages.history[max_results as usize - 1]),
         _ => Err(problem(
             "400 Bad Request",
             "expected status=all, status=active or a first status=inactive page",

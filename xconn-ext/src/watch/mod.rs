@@ -34,9 +34,16 @@
 //! 100 a page), then the history (`status=inactive`) only as far as it must
 //! to explain what ended (see below); with the guard on, one
 //! `DELETE /2/connections` when an endpoint has too many. The baseline
-//! (poll 0) reads the first history page *before* the active list, to tell
-//! what ended before the watch from what ends during it. In a quiet steady
-//! state a poll is two requests: one active page, one history page.
+//! (poll 0) reads the first history page (100 records) *before* the active
+//! list, to tell what ended before the watch from what ends during it.
+//!
+//! After the baseline, the first history page of a poll is sized to the
+//! need: the connections that left the active list, plus
+//! [`HISTORY_PROBE_MARGIN`] for those that came and went between two polls
+//! (within `max_results`' range); every further page is 100 records. How
+//! far the history is read does not depend on that size: a busy history is
+//! read on, page by page. In a quiet steady state a poll is two requests:
+//! one active page and a history page of [`HISTORY_PROBE_MARGIN`] records.
 //!
 //! The history is read newest `connected_at` first (the order X lists it
 //! in) until every connection that left the active list is found, and past
@@ -71,6 +78,7 @@ use futures::channel::mpsc;
 use futures::stream::{self, BoxStream};
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
+use xconn_sdk::spec::{MAX_RESULTS_MAX, MAX_RESULTS_MIN};
 
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent, WatchWarning};
@@ -93,6 +101,27 @@ const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// The shortest wait after a `429` whose reset has (by our clock) passed.
 const MIN_RATE_LIMIT_WAIT_SECS: i64 = 1;
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(MIN_RATE_LIMIT_WAIT_SECS as u64);
+
+/// The records the first history page of a poll asks for beyond the
+/// connections that left the active list. The history lists newest
+/// `connected_at` first, so connections that came and went since the last
+/// poll come before (most of) those that left; this room lets a few of them
+/// fit without a second page, while a quiet poll decodes a tenth of a full
+/// page. A busier history is read on at 100 a page, so no event depends on
+/// this number.
+pub const HISTORY_PROBE_MARGIN: u32 = 10;
+
+// `history_probe` clamps to this range.
+const _: () = assert!(MAX_RESULTS_MIN <= MAX_RESULTS_MAX);
+
+/// `max_results` of the first history page of a (non-baseline) poll that
+/// looks for `vanished` connections.
+fn history_probe(vanished: usize) -> u32 {
+    u32::try_from(vanished)
+        .unwrap_or(u32::MAX)
+        .saturating_add(HISTORY_PROBE_MARGIN)
+        .clamp(MAX_RESULTS_MIN, MAX_RESULTS_MAX)
+}
 
 impl Client {
     /// Watch the app's connections: a stream of [`WatchEvent`]s, polling
@@ -183,12 +212,17 @@ impl Watch {
         Ok(())
     }
 
-    fn request(&self, client: &Client, status: ConnectionStatus) -> crate::ListConnections {
+    fn request(
+        &self,
+        client: &Client,
+        status: ConnectionStatus,
+        max_results: u32,
+    ) -> crate::ListConnections {
         let mut request = client
             .connections()
             .status(status)
             .fields(ConnectionField::ALL.iter().cloned())
-            .max_results(xconn_sdk::spec::MAX_RESULTS_MAX);
+            .max_results(max_results);
         if let Some(endpoints) = &self.endpoints {
             request = request.endpoints(endpoints.iter().cloned());
         }
@@ -244,21 +278,26 @@ fn oldest_if_ordered(page: &[Connection]) -> Option<chrono::DateTime<chrono::Utc
         .flatten()
 }
 
-/// `connections` with each id once (its first listing), in order; records
-/// without an id are kept. The ids are borrowed, not cloned, and the set
-/// is sized once: per connection, this runs on every poll.
-fn dedup_by_id(mut connections: Vec<Connection>) -> Vec<Connection> {
-    let mut seen = HashSet::with_capacity(connections.len());
-    let keep: Vec<bool> = connections
-        .iter()
-        .map(|c| c.id.as_deref().is_none_or(|id| seen.insert(id)))
-        .collect();
-    if !keep.contains(&false) {
-        return connections;
+/// Active connections per endpoint: every one in `watched`, and every one
+/// seen during the watch, which joins `watched` (an endpoint this version
+/// does not know keeps reporting, as 0, once its connections are gone).
+fn count(
+    watched: &mut Vec<StreamEndpoint>,
+    active: &[Connection],
+) -> BTreeMap<StreamEndpoint, u64> {
+    let mut counts: BTreeMap<StreamEndpoint, u64> =
+        watched.iter().map(|e| (e.clone(), 0)).collect();
+    // Found without a clone per connection; cloned once when new.
+    for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
+        match counts.get_mut(endpoint) {
+            Some(count) => *count += 1,
+            None => {
+                watched.push(endpoint.clone());
+                counts.insert(endpoint.clone(), 1);
+            }
+        }
     }
-    let mut keep = keep.into_iter();
-    connections.retain(|_| keep.next().unwrap_or(true));
-    connections
+    counts
 }
 
 /// The `next_token`s of one listing: a repeated one would loop forever.
@@ -349,11 +388,16 @@ impl Driver {
         self.requests = 0;
         let baseline = !self.tracker.started();
         if baseline {
-            let page = self.fetch(ConnectionStatus::Inactive, None).await?;
+            let page = self
+                .fetch(ConnectionStatus::Inactive, None, MAX_RESULTS_MAX)
+                .await?;
             self.tracker.baseline_history(&page.connections);
         }
         let active = self.fetch_all_active().await?;
-        let active_counts = self.count(&active);
+        self.tracker.active(active, self.clock.now());
+        // The list as the tracker keeps it: each id once.
+        let active = self.tracker.listed();
+        let active_counts = count(&mut self.watched, active);
         let plan = match self.watch.keep {
             Some(keep) => Some(
                 DuplicatesPlan::from_active(
@@ -365,12 +409,15 @@ impl Driver {
             ),
             None => None,
         };
-        self.tracker.active(active, self.clock.now());
         if !baseline {
             let mut tokens = Tokens::default();
             let mut token = None;
+            let mut max_results = history_probe(self.tracker.vanished());
             loop {
-                let page = self.fetch(ConnectionStatus::Inactive, token).await?;
+                let page = self
+                    .fetch(ConnectionStatus::Inactive, token, max_results)
+                    .await?;
+                max_results = MAX_RESULTS_MAX;
                 self.tracker.history(&page.connections, self.clock.now());
                 if !self
                     .tracker
@@ -418,53 +465,39 @@ impl Driver {
         Ok(())
     }
 
-    /// Active connections per endpoint: every watched one, and every one
-    /// seen during the watch (an endpoint this version does not know keeps
-    /// reporting, as 0, once its connections are gone).
-    fn count(&mut self, active: &[Connection]) -> BTreeMap<StreamEndpoint, u64> {
-        let mut counts: BTreeMap<StreamEndpoint, u64> =
-            self.watched.iter().map(|e| (e.clone(), 0)).collect();
-        // Found without a clone per connection; cloned once when new.
-        for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
-            match counts.get_mut(endpoint) {
-                Some(count) => *count += 1,
-                None => {
-                    self.watched.push(endpoint.clone());
-                    counts.insert(endpoint.clone(), 1);
-                }
-            }
-        }
-        counts
-    }
-
-    /// Every page of the active list; a connection listed twice (pages
-    /// that shifted while being read) counts once.
+    /// Every page of the active list, as listed (the tracker drops a
+    /// connection listed twice).
     async fn fetch_all_active(&mut self) -> Result<Vec<Connection>, Stop> {
         let mut active = Vec::new();
         let mut tokens = Tokens::default();
         let mut token = None;
         loop {
-            let page = self.fetch(ConnectionStatus::Active, token).await?;
+            let page = self
+                .fetch(ConnectionStatus::Active, token, MAX_RESULTS_MAX)
+                .await?;
             active.extend(page.connections);
             match tokens.next(page.next_token)? {
                 Some(next) => token = Some(next),
-                None => return Ok(dedup_by_id(active)),
+                None => return Ok(active),
             }
         }
     }
 
-    /// One page, sent only inside the rate window, retried until it
-    /// arrives or fails for good.
+    /// One page of at most `max_results`, sent only inside the rate
+    /// window, retried until it arrives or fails for good.
     async fn fetch(
         &mut self,
         status: ConnectionStatus,
         token: Option<String>,
+        max_results: u32,
     ) -> Result<Page, Stop> {
         let mut failures = 0u32;
         loop {
             self.wait_for_window().await?;
             // The retry-free client: each failure comes back here.
-            let mut request = self.watch.request(&self.client, status.clone());
+            let mut request = self
+                .watch
+                .request(&self.client, status.clone(), max_results);
             if let Some(token) = &token {
                 request = request.pagination_token(token.clone());
             }
@@ -617,28 +650,6 @@ mod tests {
             connected_at: chrono::DateTime::from_timestamp(secs, 0),
             ..Connection::default()
         }
-    }
-
-    #[test]
-    fn a_connection_listed_twice_is_kept_once_in_order() {
-        let with_id = |id: &str| Connection {
-            id: Some(id.to_owned()),
-            ..Connection::default()
-        };
-        let listed = vec![
-            with_id("a"),
-            Connection::default(),
-            with_id("b"),
-            with_id("a"),
-            Connection::default(),
-            with_id("c"),
-            with_id("b"),
-        ];
-        let ids: Vec<Option<String>> = dedup_by_id(listed).into_iter().map(|c| c.id).collect();
-        assert_eq!(
-            ids,
-            [Some("a"), None, Some("b"), None, Some("c")].map(|id| id.map(str::to_owned))
-        );
     }
 
     #[test]

@@ -17,9 +17,17 @@
 //! remembered so that none is reported twice; below it they are forgotten,
 //! which keeps memory flat: the active connections plus the history of
 //! about one poll interval.
+//!
+//! # The steady state
+//!
+//! Most polls list the same connections in the same order as the poll
+//! before. The tracker keeps the last list (each id once, in order) and the
+//! set of its ids; a list whose ids match it one for one is taken as it is:
+//! nothing connected, nothing left, and none of its ids is hashed, cloned
+//! or looked up. Any other list is deduplicated and compared through the
+//! set.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -42,8 +50,15 @@ struct Tracked {
 #[derive(Debug, Default)]
 pub(crate) struct Tracker {
     started: bool,
-    /// Active at the last poll, by id.
-    active: HashMap<String, Tracked>,
+    /// The active list of the last poll, each id once (its first listing),
+    /// in list order; records without an id are kept (counted, never
+    /// tracked).
+    listed: Vec<Connection>,
+    /// The ids of `listed`.
+    listed_ids: HashSet<String>,
+    /// Connections that left the active list and are not in the history
+    /// yet: looked for again next poll.
+    missing: HashMap<String, Tracked>,
     /// Ended connections at or above the horizon already accounted for
     /// (reported, or ended before the watch), with their `connected_at`.
     explained: HashMap<String, DateTime<Utc>>,
@@ -56,10 +71,23 @@ pub(crate) struct Tracker {
     active_max: Option<DateTime<Utc>>,
     vanished: HashMap<String, Tracked>,
     events: Vec<ConnectionEvent>,
+    /// Polls whose list was compared through the id set (not the steady
+    /// state).
+    #[cfg(test)]
+    relists: u32,
 }
 
 fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     a.max(b)
+}
+
+/// Whether `listed` has the ids of `last`, one for one in the same order
+/// (records without an id aside). `last` has each id once, so then so has
+/// `listed`.
+fn same_ids(last: &[Connection], listed: &[Connection]) -> bool {
+    last.iter()
+        .filter_map(|c| c.id.as_deref())
+        .eq(listed.iter().filter_map(|c| c.id.as_deref()))
 }
 
 impl Tracker {
@@ -71,7 +99,18 @@ impl Tracker {
     /// How many connections the tracker remembers (active and explained).
     #[cfg(test)]
     pub(crate) fn remembered(&self) -> usize {
-        self.active.len() + self.explained.len()
+        self.listed_ids.len() + self.missing.len() + self.explained.len()
+    }
+
+    /// The last active list: each id once, in list order.
+    pub(crate) fn listed(&self) -> &[Connection] {
+        &self.listed
+    }
+
+    /// How many connections this poll looks for in the history: those
+    /// that left the active list, now or in an earlier poll.
+    pub(crate) fn vanished(&self) -> usize {
+        self.vanished.len()
     }
 
     /// Before the first poll: the first history page, read *before* the
@@ -88,23 +127,46 @@ impl Tracker {
         }
     }
 
-    /// The active list of this poll: `Active` events on the baseline,
-    /// `Connected` for new connections afterwards.
-    pub(crate) fn active(&mut self, active: Vec<Connection>, observed: DateTime<Utc>) {
-        // Sized up front: growing a map of 1,000 connections by rehashing
-        // cost as much as decoding a page (measured; see BENCHMARKS.md).
-        let capacity = self.active.len().max(active.len());
-        let mut previous = std::mem::replace(&mut self.active, HashMap::with_capacity(capacity));
-        for connection in active {
-            let Some(id) = connection.id.clone() else {
-                continue;
+    /// The active list of this poll, every page as listed: `Active`
+    /// events on the baseline, `Connected` for new connections afterwards.
+    /// A connection listed twice (pages that shifted while being read)
+    /// counts once, at its first listing.
+    pub(crate) fn active(&mut self, listed: Vec<Connection>, observed: DateTime<Utc>) {
+        // Those missing since an earlier poll are looked for again.
+        self.vanished = std::mem::take(&mut self.missing);
+        if self.started && same_ids(&self.listed, &listed) {
+            // The steady state: the ids and their set stand; only the
+            // records are this poll's.
+            for connection in listed.iter().filter(|c| c.id.is_some()) {
+                self.active_max = later(self.active_max, connection.connected_at);
+            }
+            self.listed = listed;
+            return;
+        }
+        self.relist(listed, observed);
+    }
+
+    /// A list that is not the last one: deduplicate it, and compare it
+    /// with the last one through the id set.
+    fn relist(&mut self, mut listed: Vec<Connection>, observed: DateTime<Utc>) {
+        #[cfg(test)]
+        {
+            self.relists += 1;
+        }
+        let previous_ids =
+            std::mem::replace(&mut self.listed_ids, HashSet::with_capacity(listed.len()));
+        let previous = std::mem::take(&mut self.listed);
+        listed.retain(|connection| {
+            let Some(id) = &connection.id else {
+                return true;
             };
-            let Entry::Vacant(slot) = self.active.entry(id) else {
-                // Listed twice (pages shifted under the listing): once.
-                continue;
-            };
+            if !self.listed_ids.insert(id.clone()) {
+                // Listed twice: once.
+                return false;
+            }
             self.active_max = later(self.active_max, connection.connected_at);
-            let known = previous.remove(slot.key()).is_some();
+            let known = previous_ids.contains(id.as_str())
+                || (!self.vanished.is_empty() && self.vanished.remove(id.as_str()).is_some());
             if !self.started {
                 self.events.push(ConnectionEvent::new(
                     EventKind::Active,
@@ -118,12 +180,22 @@ impl Tracker {
                     observed,
                 ));
             }
-            slot.insert(Tracked {
-                connection,
-                missing_polls: 0,
-            });
+            true
+        });
+        for connection in previous {
+            if let Some(id) = &connection.id
+                && !self.listed_ids.contains(id.as_str())
+            {
+                self.vanished.insert(
+                    id.clone(),
+                    Tracked {
+                        connection,
+                        missing_polls: 0,
+                    },
+                );
+            }
         }
-        self.vanished = previous;
+        self.listed = listed;
     }
 
     /// One page of history, newest `connected_at` first.
@@ -148,7 +220,7 @@ impl Tracker {
             let Some(connected_at) = record.connected_at else {
                 continue;
             };
-            if self.active.contains_key(id)
+            if self.listed_ids.contains(id)
                 || self.explained.contains_key(id)
                 || self.horizon.is_some_and(|h| connected_at < h)
             {
@@ -204,7 +276,7 @@ impl Tracker {
                 ));
             } else {
                 // Looked for again next poll (history can lag the list).
-                self.active.insert(id, tracked);
+                self.missing.insert(id, tracked);
             }
         }
         self.started = true;
@@ -358,6 +430,128 @@ mod tests {
             sizes.iter().all(|&n| n <= 8),
             "max {:?}",
             sizes.iter().max()
+        );
+    }
+
+    fn ids(list: &[Connection]) -> Vec<Option<&str>> {
+        list.iter().map(|c| c.id.as_deref()).collect()
+    }
+
+    #[test]
+    fn a_connection_listed_twice_is_kept_once_in_order() {
+        let no_id = || Connection::default();
+        let mut t = Tracker::default();
+        t.active(
+            vec![
+                active("a", 1),
+                no_id(),
+                active("b", 2),
+                active("a", 1),
+                no_id(),
+                active("c", 3),
+                active("b", 2),
+            ],
+            at(10),
+        );
+        assert_eq!(
+            ids(t.listed()),
+            [Some("a"), None, Some("b"), None, Some("c")]
+        );
+        let (events, _) = t.finish(at(10));
+        assert_eq!(
+            kinds(&events),
+            ["a", "b", "c"].map(|id| (EventKind::Active, id.to_owned()))
+        );
+    }
+
+    /// A watch after two polls: `a` to `d` active, `x` left the list at
+    /// the second poll and is not in the history yet (looked for again).
+    fn two_polls_in() -> Tracker {
+        let mut t = Tracker::default();
+        let list = ["a", "b", "c", "d", "x"];
+        t.active(list.map(|id| active(id, 10)).to_vec(), at(100));
+        t.finish(at(100));
+        t.active(list[..4].iter().map(|id| active(id, 10)).collect(), at(200));
+        t.history(&[], at(200));
+        let (events, warnings) = t.finish(at(200));
+        assert!(events.is_empty() && warnings.is_empty());
+        t
+    }
+
+    #[test]
+    fn an_unchanged_list_keeps_the_state_and_emits_nothing() {
+        let mut t = two_polls_in();
+        let relists = t.relists;
+        let capacity = t.listed_ids.capacity();
+        // The same ids in the same order, new records (and one without an
+        // id, which is never tracked).
+        let mut list: Vec<_> = ["a", "b", "c", "d"].map(|id| active(id, 10)).to_vec();
+        list.insert(2, Connection::default());
+        t.active(list, at(300));
+        assert_eq!(t.relists, relists, "the steady state is not relisted");
+        assert_eq!(t.listed_ids.capacity(), capacity, "the id set stands");
+        assert_eq!(
+            ids(t.listed()),
+            [Some("a"), Some("b"), None, Some("c"), Some("d")]
+        );
+        // `x` is still looked for; nothing else left.
+        assert_eq!(t.vanished(), 1);
+        t.history(&[], at(300));
+        let (events, warnings) = t.finish(at(300));
+        assert!(events.is_empty() && warnings.is_empty(), "{events:?}");
+        assert_eq!(t.remembered(), 5);
+    }
+
+    #[test]
+    fn any_other_list_emits_what_the_full_comparison_emits() {
+        let cases: [(&str, &[&str]); 7] = [
+            ("reordered", &["b", "a", "c", "d"]),
+            ("one swapped", &["a", "b", "e", "d"]),
+            ("one added", &["a", "b", "c", "d", "e"]),
+            ("one removed", &["a", "b", "d"]),
+            ("a duplicate id", &["a", "b", "b", "c", "d"]),
+            ("one back", &["a", "b", "c", "d", "x"]),
+            ("none", &[]),
+        ];
+        for (case, list) in cases {
+            let list: Vec<Connection> = list.iter().map(|id| active(id, 10)).collect();
+            let mut fast = two_polls_in();
+            let relists = fast.relists;
+            fast.active(list.clone(), at(300));
+            assert_eq!(fast.relists, relists + 1, "{case}: relisted");
+            // The full comparison, called directly (after what `active`
+            // does first on either path).
+            let mut slow = two_polls_in();
+            slow.vanished = std::mem::take(&mut slow.missing);
+            slow.relist(list, at(300));
+            assert_eq!(ids(fast.listed()), ids(slow.listed()), "{case}");
+            let mut vanished: Vec<_> = fast.vanished.keys().collect();
+            let mut expected: Vec<_> = slow.vanished.keys().collect();
+            vanished.sort();
+            expected.sort();
+            assert_eq!(vanished, expected, "{case}");
+            let history = [ended("c", 10, 250)];
+            fast.history(&history, at(300));
+            slow.history(&history, at(300));
+            let (fast_events, fast_warnings) = fast.finish(at(300));
+            let (slow_events, slow_warnings) = slow.finish(at(300));
+            assert_eq!(kinds(&fast_events), kinds(&slow_events), "{case}");
+            assert_eq!(fast_warnings.len(), slow_warnings.len(), "{case}");
+            assert_eq!(fast.remembered(), slow.remembered(), "{case}");
+        }
+        // What the full comparison emits, for the record.
+        let mut t = two_polls_in();
+        t.active(
+            ["a", "b", "e", "d"].map(|id| active(id, 10)).to_vec(),
+            at(300),
+        );
+        t.history(&[ended("c", 10, 250)], at(300));
+        assert_eq!(
+            kinds(&t.finish(at(300)).0),
+            [
+                (EventKind::Connected, "e".into()),
+                (EventKind::Disconnected, "c".into())
+            ]
         );
     }
 }
