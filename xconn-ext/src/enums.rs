@@ -533,7 +533,11 @@ mod tests {
             from_wire: impl Fn(&str) -> T,
             as_str: impl Fn(&T) -> &str,
         ) {
-            let wires: Vec<&str> = names.iter().copied().chain(["x_new", "y_new", ""]).collect();
+            let wires: Vec<&str> = names
+                .iter()
+                .copied()
+                .chain(["x_new", "y_new", ""])
+                .collect();
             for a in &wires {
                 for b in &wires {
                     let (va, vb) = (from_wire(a), from_wire(b));

@@ -200,6 +200,11 @@ fn log_attempt(
     latency: Duration,
     decision: Decision,
 ) {
+    // Its fields are worked out (headers parsed, the query found) only
+    // when someone listens: this runs once per request.
+    if !tracing::enabled!(target: HTTP_LOG_TARGET, tracing::Level::DEBUG) {
+        return;
+    }
     let response = exchange.response.as_ref();
     let status = response.map(|head| head.status.as_u16());
     let rate_limit_remaining = response

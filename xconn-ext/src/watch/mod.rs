@@ -251,6 +251,7 @@ impl Watch {
             tracker: Tracker::default(),
             pacer: Pacer::default(),
             requests: 0,
+            last_active_len: 0,
             tx,
         };
         let run = stream::once(driver.run()).filter_map(|()| futures::future::ready(None));
@@ -285,19 +286,20 @@ fn count(
     watched: &mut Vec<StreamEndpoint>,
     active: &[Connection],
 ) -> BTreeMap<StreamEndpoint, u64> {
-    let mut counts: BTreeMap<StreamEndpoint, u64> =
-        watched.iter().map(|e| (e.clone(), 0)).collect();
-    // Found without a clone per connection; cloned once when new.
+    // Tallied in a list (a handful of endpoints, compared by variant), and
+    // made a map once: a map lookup per connection was a measurable share
+    // of a poll (BENCHMARKS.md). An endpoint is cloned only when new.
+    let mut counts: Vec<(StreamEndpoint, u64)> = watched.iter().map(|e| (e.clone(), 0)).collect();
     for endpoint in active.iter().filter_map(|c| c.endpoint.as_ref()) {
-        match counts.get_mut(endpoint) {
-            Some(count) => *count += 1,
+        match counts.iter_mut().find(|(known, _)| known == endpoint) {
+            Some((_, count)) => *count += 1,
             None => {
                 watched.push(endpoint.clone());
-                counts.insert(endpoint.clone(), 1);
+                counts.push((endpoint.clone(), 1));
             }
         }
     }
-    counts
+    counts.into_iter().collect()
 }
 
 /// The `next_token`s of one listing: a repeated one would loop forever.
@@ -336,6 +338,10 @@ struct Driver {
     pacer: Pacer,
     /// Requests sent in the poll under way.
     requests: u32,
+    /// How many active connections the last poll listed: the next list is
+    /// allocated that large at once, instead of grown (and copied) page by
+    /// page.
+    last_active_len: usize,
     tx: mpsc::Sender<Item>,
 }
 
@@ -468,7 +474,7 @@ impl Driver {
     /// Every page of the active list, as listed (the tracker drops a
     /// connection listed twice).
     async fn fetch_all_active(&mut self) -> Result<Vec<Connection>, Stop> {
-        let mut active = Vec::new();
+        let mut active = Vec::with_capacity(self.last_active_len);
         let mut tokens = Tokens::default();
         let mut token = None;
         loop {
@@ -478,7 +484,10 @@ impl Driver {
             active.extend(page.connections);
             match tokens.next(page.next_token)? {
                 Some(next) => token = Some(next),
-                None => return Ok(active),
+                None => {
+                    self.last_active_len = active.len();
+                    return Ok(active);
+                }
             }
         }
     }
@@ -659,5 +668,33 @@ mod tests {
         assert_eq!(oldest_if_ordered(&[at(10), at(30)]), None);
         assert_eq!(oldest_if_ordered(&[at(30), Connection::default()]), None);
         assert_eq!(oldest_if_ordered(&[]), None);
+    }
+
+    #[test]
+    fn counts_every_watched_endpoint_and_adopts_new_ones() {
+        let on = |endpoint: StreamEndpoint| Connection {
+            endpoint: Some(endpoint),
+            ..Connection::default()
+        };
+        let unknown = StreamEndpoint::from_wire("x_stream");
+        let mut watched = vec![StreamEndpoint::FilteredStream, StreamEndpoint::SampleStream];
+        let active = [
+            on(StreamEndpoint::FilteredStream),
+            on(unknown.clone()),
+            on(StreamEndpoint::FilteredStream),
+            Connection::default(),
+            on(unknown.clone()),
+        ];
+        let counts = count(&mut watched, &active);
+        let expected: BTreeMap<StreamEndpoint, u64> = [
+            (StreamEndpoint::FilteredStream, 2),
+            (StreamEndpoint::SampleStream, 0),
+            (unknown.clone(), 2),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(counts, expected);
+        assert_eq!(watched.len(), 3, "the new endpoint joins once");
+        assert_eq!(count(&mut watched, &[])[&unknown], 0);
     }
 }
