@@ -48,12 +48,15 @@ pub enum Rfc3339 {
 impl Rfc3339 {
     pub fn of(t: DateTime<Utc>) -> Self {
         use chrono::{Datelike, Timelike};
+        // The fields of the UTC time itself (`DateTime`'s own accessors
+        // apply the offset again for each one).
+        let t = t.naive_utc();
         let nanos = t.nanosecond();
         let Ok(year @ 0..=9999) = u32::try_from(t.year()) else {
-            return Self::Other(t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            return Self::chrono(t);
         };
         if nanos >= 1_000_000_000 {
-            return Self::Other(t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            return Self::chrono(t);
         }
         // AutoSi: no fraction, or milli-, micro- or nanoseconds, whichever
         // is the shortest exact one.
@@ -88,6 +91,10 @@ impl Rfc3339 {
         };
         buf[len] = b'Z';
         Self::Fast(buf, len + 1)
+    }
+
+    fn chrono(t: chrono::NaiveDateTime) -> Self {
+        Self::Other(t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
 
     pub fn as_str(&self) -> &str {
