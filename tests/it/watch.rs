@@ -314,6 +314,14 @@ async fn a_quiet_poll_is_two_requests_and_reads_no_more_history() {
     // interval stands without a rate limit.
     assert_eq!(summaries[0].active.len(), StreamEndpoint::ALL.len());
     assert_eq!(time.sleeps()[0], xconn_ext::watch::DEFAULT_INTERVAL);
+    // Quiet polls carry the counts over (worked out once): they still add
+    // up to the connections listed.
+    let active = events(&items).len();
+    assert!(active > 0);
+    for summary in &summaries {
+        assert_eq!(summary.active, summaries[0].active);
+        assert_eq!(summary.active.values().sum::<u64>(), active as u64);
+    }
 }
 
 #[tokio::test]

@@ -252,6 +252,7 @@ impl Watch {
             pacer: Pacer::default(),
             requests: 0,
             last_active_len: 0,
+            last_counts: None,
             tx,
         };
         let run = stream::once(driver.run()).filter_map(|()| futures::future::ready(None));
@@ -342,6 +343,8 @@ struct Driver {
     /// allocated that large at once, instead of grown (and copied) page by
     /// page.
     last_active_len: usize,
+    /// The active connections per endpoint the last poll reported.
+    last_counts: Option<BTreeMap<StreamEndpoint, u64>>,
     tx: mpsc::Sender<Item>,
 }
 
@@ -400,10 +403,15 @@ impl Driver {
             self.tracker.baseline_history(&page.connections);
         }
         let active = self.fetch_all_active().await?;
-        self.tracker.active(active, self.clock.now());
+        let unchanged = self.tracker.active(active, self.clock.now());
         // The list as the tracker keeps it: each id once.
         let active = self.tracker.listed();
-        let active_counts = count(&mut self.watched, active);
+        let active_counts = match self.last_counts.take() {
+            // The same connections as last poll: the same counts.
+            Some(counts) if unchanged => counts,
+            _ => count(&mut self.watched, active),
+        };
+        self.last_counts = Some(active_counts.clone());
         let plan = match self.watch.keep {
             Some(keep) => Some(
                 DuplicatesPlan::from_active(

@@ -131,19 +131,31 @@ impl Tracker {
     /// events on the baseline, `Connected` for new connections afterwards.
     /// A connection listed twice (pages that shifted while being read)
     /// counts once, at its first listing.
-    pub(crate) fn active(&mut self, listed: Vec<Connection>, observed: DateTime<Utc>) {
+    ///
+    /// Returns whether the list is the last one again, connection for
+    /// connection (the same ids in the same order, none without an id), so
+    /// that whatever was worked out from the last list still holds.
+    pub(crate) fn active(&mut self, listed: Vec<Connection>, observed: DateTime<Utc>) -> bool {
         // Those missing since an earlier poll are looked for again.
         self.vanished = std::mem::take(&mut self.missing);
         if self.started && same_ids(&self.listed, &listed) {
             // The steady state: the ids and their set stand; only the
             // records are this poll's.
-            for connection in listed.iter().filter(|c| c.id.is_some()) {
-                self.active_max = later(self.active_max, connection.connected_at);
+            let mut every_one_has_an_id = true;
+            for connection in &listed {
+                match connection.id {
+                    Some(_) => self.active_max = later(self.active_max, connection.connected_at),
+                    None => every_one_has_an_id = false,
+                }
             }
+            // Equal lengths: the last list had no record without an id
+            // either.
+            let same_records = every_one_has_an_id && self.listed.len() == listed.len();
             self.listed = listed;
-            return;
+            return same_records;
         }
         self.relist(listed, observed);
+        false
     }
 
     /// A list that is not the last one: deduplicate it, and compare it
@@ -487,7 +499,10 @@ mod tests {
         // id, which is never tracked).
         let mut list: Vec<_> = ["a", "b", "c", "d"].map(|id| active(id, 10)).to_vec();
         list.insert(2, Connection::default());
-        t.active(list, at(300));
+        assert!(
+            !t.active(list, at(300)),
+            "a record without an id may have changed: not the same list"
+        );
         assert_eq!(t.relists, relists, "the steady state is not relisted");
         assert_eq!(t.listed_ids.capacity(), capacity, "the id set stands");
         assert_eq!(
@@ -500,6 +515,13 @@ mod tests {
         let (events, warnings) = t.finish(at(300));
         assert!(events.is_empty() && warnings.is_empty(), "{events:?}");
         assert_eq!(t.remembered(), 5);
+        let same: Vec<_> = ["a", "b", "c", "d"].map(|id| active(id, 10)).to_vec();
+        assert!(
+            !t.active(same.clone(), at(400)),
+            "the last list had a record without an id"
+        );
+        assert!(t.active(same, at(500)), "the same connections again");
+        assert!(!t.active(vec![active("a", 10)], at(600)), "one left");
     }
 
     #[test]
