@@ -126,7 +126,7 @@ fn open_enums_keep_unknown_values_verbatim() {
         assert!(raw.parse::<StreamEndpoint>().is_err());
 
         let reason: DisconnectReason = serde_json::from_value(json!(raw)).unwrap();
-        assert!(matches!(&reason, DisconnectReason::Other(u) if u.as_str() == raw));
+        assert!(matches!(&reason, DisconnectReason::Unknown(u) if u.as_str() == raw));
         assert_eq!(serde_json::to_value(&reason).unwrap(), json!(raw));
         assert!(raw.parse::<DisconnectReason>().is_err());
     }

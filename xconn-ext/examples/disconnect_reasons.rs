@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("partial error: {problem}");
         }
         for c in page.connections {
-            // Unknown reasons arrive as `DisconnectReason::Other(_)` and
+            // Unknown reasons arrive as `DisconnectReason::Unknown(_)` and
             // print as sent: nothing X adds is lost.
             let reason = c
                 .disconnect_reason

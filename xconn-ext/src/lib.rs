@@ -108,42 +108,53 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// The layout, by job: `client/` sends requests (retries, rate limits),
-// `list.rs` pages through connections, `terminate/` ends them (duplicates
-// included), `watch/` follows them live, `error/` turns responses into
-// errors and problems, `wire/` is the one seam with the generated
-// `xconn-sdk`, `sandbox/` fakes the API, and `bin/xconn/` is the CLI.
-mod client;
-mod connection;
-pub mod enums;
+// The layers, bottom up; each file imports only from the layers below it
+// (checked by `module-cycles.py`, see the README's "Layout"):
+// `const_str` (const helpers) <- `types/` (the data: enums, connection,
+// page, problem, rate limit, terminate report) <- `error/` (the error
+// type, and classifying a failed response) <- `wire/` (the one seam with
+// the generated `xconn-sdk`) <- `client/` (sending: retries, rate limits,
+// tracing) <- `list.rs`, `terminate/`, `watch/` (what the API is used
+// for) <- `sandbox/` (a fake of the API) and `bin/xconn/` (the CLI).
+mod const_str;
+mod types;
+
 mod error;
+mod wire;
+
+mod client;
+
 mod list;
 mod terminate;
 pub mod watch;
-mod wire;
-
-pub use wire::coverage;
 
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
-pub use client::rate_limit::RateLimit;
+pub use types::enums;
+pub use wire::coverage;
+
 pub use client::retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
     HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
-pub use connection::Connection;
-pub use enums::{
-    ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
-    UnknownValue,
-};
-pub use error::problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
 pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
-pub use list::{ListConnections, MAX_RESULTS_LIMIT, Page};
+pub use list::{ListConnections, MAX_RESULTS_LIMIT};
+pub use terminate::MAX_UUIDS_PER_REQUEST;
 pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
-pub use terminate::{MAX_UUIDS_PER_REQUEST, TerminateReport, TerminateResult};
+pub use types::connection::Connection;
+#[allow(deprecated)]
+pub use types::enums::UnknownValue;
+pub use types::enums::{
+    ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
+    UnknownVariantValue,
+};
+pub use types::page::Page;
+pub use types::problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
+pub use types::rate_limit::RateLimit;
+pub use types::terminate_report::{TerminateReport, TerminateResult};
 pub use watch::{
     Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,
     WatchEvent, WatchWarning,

@@ -8,32 +8,14 @@ use std::task::{Context, Poll, ready};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::client::Client;
-use crate::client::rate_limit::RateLimit;
-use crate::connection::Connection;
-use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
-use crate::error::problem::Problem;
+use crate::types::connection::Connection;
+use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::types::page::Page;
 use crate::wire::{self, ListQuery};
 
 /// The largest `max_results` the API accepts (the spec's maximum).
 pub const MAX_RESULTS_LIMIT: u32 = xconn_sdk::spec::MAX_RESULTS_MAX;
-
-/// One page of connection history.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Page {
-    /// The connections on this page.
-    pub connections: Vec<Connection>,
-    /// `meta.result_count`, as the server counted.
-    pub result_count: Option<u64>,
-    /// `meta.next_token`: pass it to
-    /// [`ListConnections::pagination_token`] to resume after this page.
-    pub next_token: Option<String>,
-    /// Partial errors that came with the data (the data is still good).
-    pub errors: Vec<Problem>,
-    /// The rate-limit headers of the response.
-    pub rate_limit: Option<RateLimit>,
-}
 
 impl Page {
     /// Decode a `GET /2/connections` response body, e.g. one saved from an
@@ -42,7 +24,7 @@ impl Page {
     pub fn from_slice(body: &[u8]) -> Result<Self, Error> {
         match serde_json::from_slice::<wire::ListResponse>(body) {
             Ok(decoded) => Ok(wire::page(decoded, None)),
-            Err(e) => Err(crate::error::response::decode_body_error::<
+            Err(e) => Err(crate::error::classify::decode_body_error::<
                 wire::ListResponse,
             >(200, &Default::default(), body, e)),
         }

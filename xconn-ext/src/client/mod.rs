@@ -1,6 +1,5 @@
 //! The client people use: configuration, authentication, retries, tracing.
 
-pub(crate) mod rate_limit;
 pub(crate) mod retry;
 
 use std::fmt;
@@ -11,11 +10,11 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::client::rate_limit::RateLimit;
 use crate::client::retry::{RetryPolicy, SharedSleep, TokioSleep};
 use crate::error::Error;
-use crate::error::response::{Success, finish};
-use crate::wire::{Operation, Sdk, SdkResult};
+use crate::types::rate_limit::RateLimit;
+use crate::wire::response::{Success, finish};
+use crate::wire::{Exchange, Operation, Sdk, SdkClient, SdkResult, Token};
 
 /// The `tracing` target of the one DEBUG event per HTTP attempt.
 pub const HTTP_LOG_TARGET: &str = "xconn_ext::http";
@@ -78,7 +77,7 @@ impl Client {
     }
 
     /// The raw generated client, for anything this crate does not wrap.
-    pub fn sdk(&self) -> &xconn_sdk::Client {
+    pub fn sdk(&self) -> &SdkClient {
         &self.inner.sdk
     }
 
@@ -127,7 +126,7 @@ impl Client {
                 rate_limit_remaining = tracing::field::Empty,
             );
             let started = Instant::now();
-            let (outcome, exchange) = xconn_sdk::capture_exchange(async {
+            let (outcome, exchange) = crate::wire::capture_exchange(async {
                 match tokio::time::timeout(timeout, async {
                     finish(send(Arc::clone(&self.inner.sdk)).await).await
                 })
@@ -196,7 +195,7 @@ enum Decision {
 fn log_attempt(
     span: &tracing::Span,
     operation: &Operation,
-    exchange: &xconn_sdk::Exchange,
+    exchange: &Exchange,
     latency: Duration,
     decision: Decision,
 ) {
@@ -371,12 +370,7 @@ impl ClientBuilder {
                 format!("no bearer token; set one or export {TOKEN_ENV}"),
             ));
         }
-        let credentials = xconn_sdk::Credentials::bearer(token).map_err(|_| {
-            Error::invalid(
-                "bearer_token",
-                "contains characters not allowed in a header",
-            )
-        })?;
+        let token = Token::bearer(token)?;
         let base_url = validate_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
@@ -405,11 +399,9 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::invalid("http_client", e.to_string()))?,
         };
-        let options =
-            xconn_sdk::ClientOptions::new(credentials).with_max_response_bytes(max_response_bytes);
         Ok(Client {
             inner: Arc::new(Inner {
-                sdk: crate::wire::sdk(&base_url, http, options),
+                sdk: crate::wire::sdk(&base_url, http, token, max_response_bytes),
                 base_url,
                 retry: self.retry.unwrap_or_default(),
                 sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),

@@ -142,7 +142,7 @@ mod tests {
     use super::*;
 
     fn server_error() -> Error {
-        crate::error::response::from_error_body(503, &Default::default(), b"")
+        crate::error::classify::from_error_body(503, &Default::default(), b"")
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! The one error type of this crate.
 
-pub(crate) mod problem;
-pub(crate) mod response;
+pub(crate) mod classify;
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::client::rate_limit::RateLimit;
-use crate::error::problem::{Problem, ProblemKind};
-use crate::terminate::TerminateReport;
+use crate::types::problem::{Problem, ProblemKind};
+use crate::types::rate_limit::RateLimit;
+use crate::types::terminate_report::TerminateReport;
 
 /// Everything that can go wrong, as distinct cases a caller can act on.
 ///

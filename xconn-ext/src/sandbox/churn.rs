@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::data::{self, Connection, DISCONNECT_REASONS, ENDPOINTS};
-use crate::enums::DisconnectReason;
+use crate::types::enums::DisconnectReason;
 
 /// How the sandbox's connections change over time; see
 /// [`super::SandboxConfig::churn`].

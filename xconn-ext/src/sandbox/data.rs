@@ -6,8 +6,8 @@ use chrono::{DateTime, SecondsFormat};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::enums::{ConnectionField, DisconnectReason, StreamEndpoint};
-use crate::wire::same;
+use crate::const_str::same;
+use crate::types::enums::{ConnectionField, DisconnectReason, StreamEndpoint};
 
 /// The wire names of the streaming endpoints, in the order the OpenAPI fragment lists them
 /// ([`StreamEndpoint::NAMES`], which is checked against `xconn_sdk::spec::ENDPOINTS`).
@@ -15,7 +15,7 @@ pub const ENDPOINTS: &[&str] = StreamEndpoint::NAMES;
 
 /// The disconnect reasons the seeded inactive connections carry: every reason
 /// [`DisconnectReason`] knows, then reasons X sends that the spec does not document (they
-/// decode as [`DisconnectReason::Other`], which is what the sandbox should exercise).
+/// decode as [`DisconnectReason::Unknown`], which is what the sandbox should exercise).
 ///
 /// Connections ended through the sandbox's own DELETE operations get `operator_disconnect`.
 pub const DISCONNECT_REASONS: [&str; 8] = [

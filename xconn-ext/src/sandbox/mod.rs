@@ -64,6 +64,7 @@
 mod churn;
 mod data;
 mod query;
+mod responses;
 mod server;
 mod time;
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use xconn_sdk::spec;
 
 use super::data::{CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, ENDPOINTS};
-use crate::enums::ConnectionStatus;
+use crate::types::enums::ConnectionStatus;
 
 /// The query parameters `GET /2/connections` accepts (the spec's).
 const KNOWN_PARAMS: &[&str] = crate::wire::LIST_CONNECTIONS_SPEC.query_params;

@@ -6,23 +6,18 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::SandboxConfig;
 use super::churn::ChurnState;
 use super::data::{self, Connection, ENDPOINTS};
 use super::query::{self, ListQuery, ParamError, StatusFilter};
+use super::responses::{about_blank, invalid_request, ok, unavailable, usage_capped};
 
-const PROBLEM_JSON: &str = "application/problem+json";
-const JSON: &str = "application/json; charset=utf-8";
-/// The spec's `invalid-request` type URI.
-const INVALID_REQUEST: &str = crate::error::problem::spec_type_uri("invalid-request");
-/// Not in the spec fragment; this is the URI X really sends (host included).
-const USAGE_CAPPED: &str = "https://api.twitter.com/2/problems/usage-capped";
 /// The largest request body read; bigger ones are refused.
 const BODY_LIMIT: usize = 1 << 20;
 /// The length of a rate-limit window.
@@ -278,82 +273,6 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
     match value.split_once(' ') {
         Some((scheme, given)) => scheme.eq_ignore_ascii_case("bearer") && given.trim() == token,
         None => false,
-    }
-}
-
-fn with_type(status: StatusCode, content_type: &'static str, body: Body) -> Response {
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
-
-fn json_response(status: StatusCode, content_type: &'static str, value: &Value) -> Response {
-    with_type(status, content_type, Body::from(value.to_string()))
-}
-
-fn ok(value: &Value) -> Response {
-    json_response(StatusCode::OK, JSON, value)
-}
-
-/// X's `about:blank` problem, e.g. the 401 and the rate-limit 429.
-fn about_blank(status: StatusCode, text: &str) -> Response {
-    json_response(
-        status,
-        PROBLEM_JSON,
-        &json!({
-            "title": text,
-            "type": "about:blank",
-            "status": status.as_u16(),
-            "detail": text,
-        }),
-    )
-}
-
-fn invalid_request(errors: Vec<ParamError>) -> Response {
-    let errors: Vec<Value> = errors.iter().map(ParamError::to_json).collect();
-    json_response(
-        StatusCode::BAD_REQUEST,
-        PROBLEM_JSON,
-        &json!({
-            "errors": errors,
-            "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": INVALID_REQUEST,
-        }),
-    )
-}
-
-fn usage_capped() -> Response {
-    json_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        PROBLEM_JSON,
-        &json!({
-            "account_id": "1234567890123456789",
-            "product_name": "standard-basic",
-            "title": "UsageCapExceeded",
-            "period": "Monthly",
-            "scope": "Product",
-            "detail": "Usage cap exceeded: Monthly product cap",
-            "type": USAGE_CAPPED,
-        }),
-    )
-}
-
-fn unavailable(n: u64) -> Response {
-    if n % 2 == 1 {
-        with_type(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "text/html",
-            Body::from(
-                "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n\
-                 <body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n\
-                 </body>\r\n</html>\r\n",
-            ),
-        )
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Body::empty()).into_response()
     }
 }
 

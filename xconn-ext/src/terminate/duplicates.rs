@@ -13,11 +13,11 @@ use futures::TryStreamExt;
 use serde::Serialize;
 
 use crate::client::Client;
-use crate::connection::Connection;
-use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
 use crate::list::MAX_RESULTS_LIMIT;
-use crate::terminate::TerminateReport;
+use crate::types::connection::Connection;
+use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::types::terminate_report::TerminateReport;
 
 /// Which active connections to keep and which to end, per endpoint.
 ///

@@ -4,66 +4,15 @@ pub(crate) mod duplicates;
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
-
 use crate::client::Client;
-use crate::enums::StreamEndpoint;
-use crate::error::problem::Problem;
 use crate::error::{Error, TerminateError};
+use crate::types::enums::StreamEndpoint;
+use crate::types::terminate_report::TerminateReport;
 use crate::wire;
 
 /// The most UUIDs one `DELETE /2/connections` takes (the spec's
 /// `maxItems`); more are sent in several requests.
 pub const MAX_UUIDS_PER_REQUEST: usize = xconn_sdk::spec::MAX_UUIDS_PER_REQUEST;
-
-/// What a termination did.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct TerminateReport {
-    /// Connections ended.
-    pub successful: u64,
-    /// Connections that could not be ended.
-    pub failed: u64,
-    /// Per connection: its UUID, whether it ended, and why not.
-    pub results: Vec<TerminateResult>,
-    /// Partial errors that came with the answer.
-    pub errors: Vec<Problem>,
-}
-
-/// The outcome for one connection.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct TerminateResult {
-    /// The connection's UUID.
-    pub uuid: String,
-    /// Whether it was ended.
-    pub success: bool,
-    /// Why not, when it was not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-}
-
-impl TerminateReport {
-    /// Whether every targeted connection ended: no failed kill and no
-    /// unsuccessful result.
-    pub fn is_complete(&self) -> bool {
-        self.failed == 0 && self.results.iter().all(|r| r.success)
-    }
-
-    /// The results of the connections that were not ended.
-    pub fn not_terminated(&self) -> impl Iterator<Item = &TerminateResult> + '_ {
-        self.results.iter().filter(|r| !r.success)
-    }
-
-    fn merge(&mut self, other: TerminateReport) {
-        self.successful += other.successful;
-        self.failed += other.failed;
-        self.results.extend(other.results);
-        self.errors.extend(other.errors);
-    }
-}
 
 impl Client {
     /// End every active connection of the app (`DELETE /2/connections/all`).
@@ -237,18 +186,5 @@ mod tests {
         let client = client_of(&server);
         let err = client.terminate((0..150).map(uuid)).await.unwrap_err();
         assert!(matches!(err, Error::Api(_)), "{err:?}");
-    }
-
-    #[test]
-    fn completeness_looks_at_counts_and_results() {
-        let mut report = TerminateReport::default();
-        assert!(report.is_complete());
-        report.results.push(TerminateResult {
-            uuid: "a".into(),
-            success: false,
-            error_message: Some("not found".into()),
-        });
-        assert!(!report.is_complete());
-        assert_eq!(report.not_terminated().count(), 1);
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::client::rate_limit::RateLimit;
-use crate::connection::Connection;
-use crate::enums::StreamEndpoint;
+use crate::types::connection::Connection;
+use crate::types::enums::StreamEndpoint;
+use crate::types::rate_limit::RateLimit;
 
 /// One item of a [`crate::Client::watch`] stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -85,11 +85,11 @@ pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent
 
 use crate::client::Client;
 use crate::client::retry::{RetryPolicy, SharedSleep, TokioSleep};
-use crate::connection::Connection;
-use crate::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
-use crate::list::Page;
 use crate::terminate::duplicates::DuplicatesPlan;
+use crate::types::connection::Connection;
+use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::types::page::Page;
 use pacer::Pacer;
 use tracker::Tracker;
 

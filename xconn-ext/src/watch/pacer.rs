@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::client::rate_limit::RateLimit;
+use crate::types::rate_limit::RateLimit;
 
 /// The last rate-limit headers, and what they allow.
 #[derive(Debug, Clone, Default)]

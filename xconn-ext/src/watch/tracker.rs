@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::event::{ConnectionEvent, EventKind, WarningKind, WatchWarning};
-use crate::connection::Connection;
+use crate::types::connection::Connection;
 
 /// After this many polls without a trace in the history, a vanished
 /// connection is reported disconnected with what is known (no reason is

@@ -2,8 +2,8 @@
 //! query parameter of `xconn_sdk::spec::OPERATIONS`, with the method that
 //! wraps it or the reason it is not wrapped.
 //!
-//! A drift test (`tests/tests/drift.rs`) fails, naming what is missing and
-//! this file, when a regenerated spec has an operation or a query parameter
+//! A drift test (`tests/it/drift.rs`) fails, naming what is missing and
+//! this table, when a regenerated spec has an operation or a query parameter
 //! that is not listed here, or when a row names one the spec no longer has.
 //! Anything listed as not wrapped is still reachable through
 //! [`Client::sdk`](crate::Client::sdk).
@@ -66,6 +66,3 @@ pub const QUERY_PARAMETERS: &[(&str, &str, Coverage)] = &[
         Coverage::Wrapped("ListConnections::fields"),
     ),
 ];
-
-/// Where this table lives, for drift messages.
-pub const FILE: &str = "xconn-ext/src/wire/coverage.rs";

@@ -2,9 +2,9 @@
 //!
 //! Values that come back from the server ([`StreamEndpoint`],
 //! [`DisconnectReason`]) are *open*: a value this version does not know
-//! decodes into the last variant, holding an opaque [`UnknownValue`], and
+//! decodes into the last variant, holding an opaque [`UnknownVariantValue`], and
 //! round-trips unchanged, so X adding an endpoint or a reason never breaks
-//! decoding. An [`UnknownValue`] can be read ([`UnknownValue::as_str`]) but
+//! decoding. An [`UnknownVariantValue`] can be read ([`UnknownVariantValue::as_str`]) but
 //! not built or matched by value: a known string always becomes its known
 //! variant (through serde and `from_wire` alike), so a later release that
 //! adds a variant cannot change which arm of your `match` a value takes.
@@ -20,33 +20,46 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-/// A wire value of an open enum that this version does not know, kept as
-/// sent. Readable, comparable and serializable (through its enum), but
-/// without a public constructor, so no `match` arm can name a particular
-/// unknown value.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UnknownValue(String);
+use crate::const_str::same_names;
 
-impl UnknownValue {
+/// A wire value of an open enum that this version does not know, kept as
+/// sent: the `Unknown` case of every open enum ([`StreamEndpoint`],
+/// [`DisconnectReason`], [`crate::ProblemKind`]). Readable, comparable and
+/// serializable (through its enum), but without a public constructor, so
+/// no `match` arm can name a particular unknown value. (The name is
+/// smithy-rs's, for the same design.)
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownVariantValue(String);
+
+/// The earlier name of [`UnknownVariantValue`].
+#[deprecated(since = "0.1.0", note = "renamed `UnknownVariantValue`")]
+pub type UnknownValue = UnknownVariantValue;
+
+impl UnknownVariantValue {
+    /// Keep a value as sent (only this crate decides what is unknown).
+    pub(crate) fn new(value: String) -> Self {
+        Self(value)
+    }
+
     /// The value as the server sent it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for UnknownValue {
+impl fmt::Debug for UnknownVariantValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
     }
 }
 
-impl fmt::Display for UnknownValue {
+impl fmt::Display for UnknownVariantValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl AsRef<str> for UnknownValue {
+impl AsRef<str> for UnknownVariantValue {
     fn as_ref(&self) -> &str {
         &self.0
     }
@@ -146,7 +159,7 @@ macro_rules! wire_enum {
             concat!(
                 "`", stringify!($name), "` no longer matches `",
                 stringify!($spec),
-                "`: edit the variants in xconn-ext/src/enums.rs (same values, same order)"
+                "`: edit the variants in xconn-ext/src/types/enums.rs (same values, same order)"
             )
         );
 
@@ -177,7 +190,7 @@ macro_rules! wire_enum {
 }
 
 /// Generates an open wire enum: the known variants plus `$other` holding an
-/// [`UnknownValue`]; equality and hashing by wire string; serde by hand.
+/// [`UnknownVariantValue`]; equality and hashing by wire string; serde by hand.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -191,7 +204,7 @@ macro_rules! open_enum {
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
-            $(#[$ometa])* $other(UnknownValue),
+            $(#[$ometa])* $other(UnknownVariantValue),
         }
 
         wire_enum!(@common $name, $kind, $spec, { $( $variant = $wire, )+ });
@@ -213,13 +226,13 @@ macro_rules! open_enum {
             /// The value for any wire string: a known variant, or the raw
             /// string kept as it is. This is what decoding a response does.
             pub fn from_wire(s: &str) -> Self {
-                Self::from_known(s).unwrap_or_else(|| $name::$other(UnknownValue(s.to_owned())))
+                Self::from_known(s).unwrap_or_else(|| $name::$other(UnknownVariantValue(s.to_owned())))
             }
 
             /// [`Self::from_wire`] for an owned string: an unknown value
             /// keeps it without copying.
             pub(crate) fn from_wire_owned(s: String) -> Self {
-                Self::from_known(&s).unwrap_or($name::$other(UnknownValue(s)))
+                Self::from_known(&s).unwrap_or($name::$other(UnknownVariantValue(s)))
             }
         }
 
@@ -305,21 +318,6 @@ macro_rules! open_enum {
     };
 }
 
-/// `const` equality of two lists of names (`==` on slices is not `const`).
-const fn same_names(ours: &[&str], spec: &[&str]) -> bool {
-    if ours.len() != spec.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < ours.len() {
-        if !crate::wire::same(ours[i], spec[i]) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 open_enum! {
     /// A streaming endpoint whose connections the API reports and terminates.
     ///
@@ -363,7 +361,7 @@ open_enum! {
 const _: () = assert!(
     same_names(StreamEndpoint::NAMES, xconn_sdk::spec::ENDPOINT_IDS),
     "`StreamEndpoint` no longer matches `xconn_sdk::spec::ENDPOINT_IDS` (what \
-     DELETE /2/connections/{{endpoint_id}} takes): edit xconn-ext/src/enums.rs; if the spec's \
+     DELETE /2/connections/{{endpoint_id}} takes): edit xconn-ext/src/types/enums.rs; if the spec's \
      ENDPOINTS and ENDPOINT_IDS now differ, terminating needs a type of its own"
 );
 
@@ -381,11 +379,11 @@ wire_enum! {
 
 const _: () = assert!(
     match xconn_sdk::spec::STATUS_DEFAULT {
-        Some(default) => crate::wire::same(default, "active"),
+        Some(default) => crate::const_str::same(default, "active"),
         None => false,
     },
     "the spec's default `status` is no longer `active`: edit `impl Default for \
-     ConnectionStatus` in xconn-ext/src/enums.rs (and this check)"
+     ConnectionStatus` in xconn-ext/src/types/enums.rs (and this check)"
 );
 
 impl Default for ConnectionStatus {
@@ -417,7 +415,7 @@ wire_enum! {
 /// string and names only `operator_disconnect` (in prose), so there is no
 /// generated list to check against; the sandbox seeds more (see
 /// `sandbox::DISCONNECT_REASONS`), all of which decode as
-/// [`DisconnectReason::Other`].
+/// [`DisconnectReason::Unknown`].
 const DOCUMENTED_DISCONNECT_REASONS: &[&str] = &["operator_disconnect"];
 
 open_enum! {
@@ -425,13 +423,13 @@ open_enum! {
     ///
     /// The spec leaves this a free string and documents only
     /// `operator_disconnect`; every other reason is kept verbatim in
-    /// [`DisconnectReason::Other`], so nothing the server says is lost.
+    /// [`DisconnectReason::Unknown`], so nothing the server says is lost.
     DisconnectReason, "disconnect reason", spec = DOCUMENTED_DISCONNECT_REASONS, {
         /// `operator_disconnect`: ended by a terminate call (or by X).
         OperatorDisconnect = "operator_disconnect",
     }
     /// A reason this version does not model, kept as sent.
-    Other
+    Unknown
 }
 
 #[cfg(test)]
@@ -556,5 +554,25 @@ mod tests {
             DisconnectReason::from_wire,
             DisconnectReason::as_str,
         );
+    }
+
+    /// Closed enums' schemas list exactly the wire names; open ones are
+    /// any string.
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn schemas_use_the_wire_names() {
+        // Closed enums: exactly the wire names (one documented `oneOf` arm each).
+        let status = serde_json::to_value(schemars::schema_for!(ConnectionStatus)).unwrap();
+        let names: Vec<&serde_json::Value> = status["oneOf"]
+            .as_array()
+            .expect("oneOf")
+            .iter()
+            .flat_map(|arm| arm["enum"].as_array().expect("enum"))
+            .collect();
+        assert_eq!(names, ConnectionStatus::NAMES, "{status:#}");
+        // Open enums are any string.
+        let endpoint = serde_json::to_value(schemars::schema_for!(StreamEndpoint)).unwrap();
+        assert_eq!(endpoint["type"], "string");
+        assert!(endpoint.get("enum").is_none());
     }
 }

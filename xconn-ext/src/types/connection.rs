@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{DisconnectReason, StreamEndpoint};
+use crate::types::enums::{DisconnectReason, StreamEndpoint};
 
 /// A streaming connection of the app, active or ended.
 ///
