@@ -95,7 +95,10 @@ impl Drift {
     }
 }
 
-const ENUMS_RS: &str = "edit the variants in xconn-ext/src/enums.rs";
+/// Where the coverage table lives, for the drift message.
+const COVERAGE_FILE: &str = "xconn-ext/src/wire/coverage.rs";
+
+const ENUMS_RS: &str = "edit the variants in xconn-ext/src/types/enums.rs";
 
 #[test]
 fn enums_match_the_fragment() {
@@ -136,7 +139,7 @@ fn enums_match_the_fragment() {
     );
     drift.equal(
         "ConnectionStatus::default()",
-        "edit `impl Default for ConnectionStatus` in xconn-ext/src/enums.rs",
+        "edit `impl Default for ConnectionStatus` in xconn-ext/src/types/enums.rs",
         status["schema"]["default"].as_str(),
         Some(ConnectionStatus::default().as_str()),
     );
@@ -163,8 +166,8 @@ fn enums_match_the_fragment() {
         .collect();
     drift.same(
         "Connection's properties vs ConnectionField",
-        "surface the property in xconn_ext::Connection (xconn-ext/src/connection.rs, \
-         the conversion in xconn-ext/src/wire/mod.rs) and ConnectionField",
+        "surface the property in xconn_ext::Connection (xconn-ext/src/types/connection.rs, \
+         the conversion in xconn-ext/src/wire/convert.rs) and ConnectionField",
         record,
         ConnectionField::NAMES,
     );
@@ -211,14 +214,14 @@ fn every_spec_problem_slug_has_a_kind_on_any_host() {
             let uri = format!("https://problems.new-host.example/2/problems/{slug}");
             matches!(
                 ProblemKind::classify(&uri, Some(400)),
-                ProblemKind::Other(_)
+                ProblemKind::Unknown(_)
             )
         })
         .collect();
     assert!(
         unknown.is_empty(),
         "problem slugs of xconn_sdk::spec::PROBLEM_SLUGS without a ProblemKind: {unknown:?}; add \
-         a variant and a row of SPEC_SLUGS in xconn-ext/src/error/problem.rs"
+         a variant and a row of SPEC_SLUGS in xconn-ext/src/types/problem/slugs.rs"
     );
 }
 
@@ -327,6 +330,6 @@ fn every_operation_and_query_parameter_is_covered() {
          naming the method, or add a row saying why it is not wrapped): {missing:#?}\n  listed \
          but gone from the spec (remove the row, and the wrapper if any): {stale:#?}\n  every \
          row names a method or a reason: {reasons_given}",
-        file = coverage::FILE,
+        file = COVERAGE_FILE,
     );
 }

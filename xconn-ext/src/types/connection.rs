@@ -100,7 +100,7 @@ mod tests {
         use serde_json::Value;
 
         let spec: Value =
-            serde_json::from_str(include_str!("../../openapi/connections.json")).unwrap();
+            serde_json::from_str(include_str!("../../../openapi/connections.json")).unwrap();
         let generator = schemars::r#gen::SchemaSettings::openapi3()
             .with(|s| s.inline_subschemas = true)
             .into_generator();
