@@ -38,8 +38,9 @@ use crate::types::terminate_report::TerminateReport;
 /// - a connection that has ended (`disconnected_at` or `disconnect_reason`
 ///   set) is not active and is listed in [`DuplicatesPlan::unplanned`] too;
 /// - a UUID seen twice (a record repeated across pages) counts once.
+// No `#[non_exhaustive]`: the fields are private, so adding one cannot
+// break a caller anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct DuplicatesPlan {
     keep: usize,
     endpoints: Vec<StreamEndpoint>,
