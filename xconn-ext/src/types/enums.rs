@@ -2,10 +2,11 @@
 //!
 //! Values that come back from the server ([`StreamEndpoint`],
 //! [`DisconnectReason`]) are *open*: a value this version does not know
-//! decodes into the last variant, holding an opaque [`UnknownVariantValue`], and
-//! round-trips unchanged, so X adding an endpoint or a reason never breaks
-//! decoding. An [`UnknownVariantValue`] can be read ([`UnknownVariantValue::as_str`]) but
-//! not built or matched by value: a known string always becomes its known
+//! decodes into the last variant, `Unknown`, holding an opaque
+//! [`UnknownVariantValue`], and round-trips unchanged, so X adding an
+//! endpoint or a reason never breaks decoding. (`ProblemKind::Unknown` is
+//! the same.) An [`UnknownVariantValue`] can be read
+//! ([`UnknownVariantValue::as_str`]) but not built or matched by value: a known string always becomes its known
 //! variant (through serde and `from_wire` alike), so a later release that
 //! adds a variant cannot change which arm of your `match` a value takes.
 //! Values only ever sent ([`ConnectionStatus`], [`ConnectionField`]) are

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{ABOUT_BLANK, ErrorDetail, Problem};
 
 impl Problem {
+    /// Build from a JSON object; `None` when it is not shaped like a problem
     /// (RFC 7807 or X's legacy `errors` array).
     pub fn from_object(mut map: Map<String, Value>) -> Option<Self> {
         let looks_rfc7807 = ["type", "title", "detail"]
