@@ -920,3 +920,90 @@ async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes
     // The watch slept what it said (the last wait may still be under way).
     assert_eq!(time.sleeps()[..7], waits[..7]);
 }
+
+#[tokio::test]
+async fn the_watch_waits_through_the_clients_sleep_unless_given_its_own() {
+    let server = MockServer::start_async().await;
+    no_history(&server).await;
+    listing(&server, "active", one_active()).await;
+    // The client's sleep, and a clock that only it moves: were the watch to
+    // wait on tokio's timer, its first 60 s wait would outlast the bound.
+    let clients = ManualTime::new(start(), false, None);
+    let client = client_of(server.base_url(), "t")
+        .retry_policy(RetryPolicy::disabled())
+        .sleep_impl(clients.clone())
+        .build()
+        .unwrap();
+    let mut stream = client.watch().clock(clients.clone()).stream();
+    until_polls(&mut stream, 2).await;
+    drop(stream);
+    let waits = clients.sleeps();
+    assert_eq!(waits[0], xconn_ext::watch::DEFAULT_INTERVAL, "{waits:?}");
+
+    // A watch's own sleep wins over the client's.
+    let own = ManualTime::new(start(), false, None);
+    let mut stream = timed(client.watch(), &own);
+    until_polls(&mut stream, 2).await;
+    drop(stream);
+    assert_eq!(own.sleeps()[0], xconn_ext::watch::DEFAULT_INTERVAL);
+    assert_eq!(clients.sleeps(), waits, "the client's sleep was not used");
+}
+
+#[tokio::test]
+async fn a_token_cycle_in_the_history_ends_the_watch_after_one_lap() {
+    let server = MockServer::start_async().await;
+    let baseline_history = history_page(&server, 100, None, page(json!([]))).await;
+    let two = page(json!([
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000001",
+            "endpoint_name": "filtered_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        },
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000002",
+            "endpoint_name": "sample_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        }
+    ]));
+    let active = listing(&server, "active", two).await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = timed(mock_client(&server).watch(), &time);
+    until_polls(&mut stream, 1).await;
+    baseline_history.delete_async().await;
+    active.delete_async().await;
+    listing(&server, "active", page(json!([]))).await;
+    // Both connections ended; the history lists only newer ones, so the
+    // watch reads on, and its second page points back at itself.
+    let newer = |range: std::ops::Range<u32>| -> Vec<serde_json::Value> {
+        range
+            .rev()
+            .map(|n| {
+                ended_record(
+                    n,
+                    &format!("2026-01-01T00:01:{n:02}Z"),
+                    &format!("2026-01-01T00:01:{:02}Z", n + 1),
+                )
+            })
+            .collect()
+    };
+    let probe = 2 + xconn_ext::watch::HISTORY_PROBE_MARGIN;
+    let mut first_page = page(json!(newer(30..30 + probe)));
+    first_page["meta"]["next_token"] = json!("h1");
+    let mut second_page = page(json!(newer(20..24)));
+    second_page["meta"]["next_token"] = json!("h1");
+    let first = history_page(&server, probe, None, first_page).await;
+    let second = history_page(&server, 100, Some("h1"), second_page).await;
+    time.release();
+    let Some(Err(error)) = next(&mut stream).await else {
+        panic!("the cycle ends the watch before the poll is out")
+    };
+    assert!(
+        matches!(&error, Error::RepeatedToken { token } if token == "h1"),
+        "{error}"
+    );
+    assert!(next(&mut stream).await.is_none());
+    assert_eq!(
+        (first.calls_async().await, second.calls_async().await),
+        (1, 1)
+    );
+}
