@@ -163,20 +163,11 @@ impl ListConnections {
     /// `next_token` the server already gave (a cycle) ends it with
     /// [`Error::RepeatedToken`], after the page that carried it.
     pub fn pages(self) -> BoxStream<'static, Result<Page, Error>> {
-        enum State {
-            /// Not polled yet: the request is validated on the first poll.
-            Unchecked(ListConnections),
-            Paging {
-                cursor: PageCursor,
-                fetched: usize,
-            },
-        }
-        stream::try_unfold(State::Unchecked(self), |state| async move {
-            // Validate first: invalid input is an error even with a cap.
-            let (mut cursor, fetched) = match state {
-                State::Unchecked(request) => (request.cursor()?, 0),
-                State::Paging { cursor, fetched } => (cursor, fetched),
-            };
+        // Validated now, said on the first poll: invalid input is an error
+        // even with a cap.
+        let start = (self.cursor(), 0usize);
+        stream::try_unfold(start, |(cursor, fetched)| async move {
+            let mut cursor = cursor?;
             // A repeated token is said before the cap is looked at.
             if !cursor.more()? || cursor.request.max_pages.is_some_and(|max| fetched >= max) {
                 return Ok(None);
@@ -184,8 +175,7 @@ impl ListConnections {
             let Some(page) = cursor.next_page(None).await? else {
                 return Ok(None);
             };
-            let fetched = fetched + 1;
-            Ok(Some((page, State::Paging { cursor, fetched })))
+            Ok(Some((page, (Ok(cursor), fetched + 1))))
         })
         .boxed()
     }

@@ -1,5 +1,6 @@
 //! Watching connections: a live stream of what starts and ends, with an
-//! optional guard against duplicates. See [`Client::watch`].
+//! optional guard against duplicates. See
+//! [`Client::watch`](crate::Client::watch).
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
