@@ -1007,3 +1007,53 @@ async fn a_token_cycle_in_the_history_ends_the_watch_after_one_lap() {
         (1, 1)
     );
 }
+
+#[tokio::test]
+async fn a_failed_page_is_sent_again_at_its_own_token() {
+    let server = MockServer::start_async().await;
+    no_history(&server).await;
+    let mut first = one_active();
+    first["meta"]["next_token"] = json!("t1");
+    let page1 = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param_missing("pagination_token");
+            json_ok(then, first.to_string());
+        })
+        .await;
+    let failing = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param("pagination_token", "t1");
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html>503</html>");
+        })
+        .await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = timed(mock_client(&server).watch(), &time);
+    let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
+        panic!("the failed second page is reported")
+    };
+    assert_eq!(warning.kind, WarningKind::Retrying);
+    failing.delete_async().await;
+    let page2 = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param("pagination_token", "t1");
+            json_ok(then, page(json!([])).to_string());
+        })
+        .await;
+    time.release();
+    let items = until_polls(&mut stream, 1).await;
+    let WatchEvent::Polled(summary) = items.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        summary.requests, 4,
+        "the history, page 1, page 2 failed, page 2 again"
+    );
+    // The retry resumed at the failed page, not at the first.
+    assert_eq!(
+        (page1.calls_async().await, page2.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(events(&items).len(), 1, "{items:?}");
+}
