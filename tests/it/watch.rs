@@ -499,6 +499,50 @@ fn ended_record(n: u32, connected_at: &str, disconnected_at: &str) -> serde_json
     })
 }
 
+/// A gated watch of `server` past its baseline (an empty history), in which
+/// the two connections it found active (ids ending `001` and `002`,
+/// connected at midnight) have left the active list: its next poll, once
+/// released, looks for them in the history.
+async fn two_left_after_the_baseline(server: &MockServer) -> (Events, Arc<ManualTime>) {
+    let baseline_history = history_page(server, 100, None, page(json!([]))).await;
+    let two = page(json!([
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000001",
+            "endpoint_name": "filtered_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        },
+        {
+            "id": "1f0d8b1e-0000-4000-8000-000000000002",
+            "endpoint_name": "sample_stream",
+            "connected_at": "2026-01-01T00:00:00Z"
+        }
+    ]));
+    let active = listing(server, "active", two).await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = timed(mock_client(server).watch(), &time);
+    until_polls(&mut stream, 1).await;
+    baseline_history.delete_async().await;
+    active.delete_async().await;
+    listing(server, "active", page(json!([]))).await;
+    (stream, time)
+}
+
+/// Connections `n` in `range` that came and went after midnight, as the
+/// history lists them (newest first): connected at `00:01:{n}`, gone a
+/// second later.
+fn came_and_went(range: std::ops::Range<u32>) -> Vec<serde_json::Value> {
+    range
+        .rev()
+        .map(|n| {
+            ended_record(
+                n,
+                &format!("2026-01-01T00:01:{n:02}Z"),
+                &format!("2026-01-01T00:01:{:02}Z", n + 1),
+            )
+        })
+        .collect()
+}
+
 /// `GET /2/connections?status=inactive&max_results={max_results}`, with
 /// `pagination_token={token}` or without one, answers `body`.
 async fn history_page<'a>(
@@ -559,38 +603,10 @@ async fn a_quiet_poll_asks_the_history_for_a_small_page() {
 #[tokio::test]
 async fn a_busy_history_is_read_on_past_the_probe_at_full_pages() {
     let server = MockServer::start_async().await;
-    let baseline_history = history_page(&server, 100, None, page(json!([]))).await;
-    let two = page(json!([
-        {
-            "id": "1f0d8b1e-0000-4000-8000-000000000001",
-            "endpoint_name": "filtered_stream",
-            "connected_at": "2026-01-01T00:00:00Z"
-        },
-        {
-            "id": "1f0d8b1e-0000-4000-8000-000000000002",
-            "endpoint_name": "sample_stream",
-            "connected_at": "2026-01-01T00:00:00Z"
-        }
-    ]));
-    let active = listing(&server, "active", two).await;
-    let time = ManualTime::new(start(), true, None);
-    let mut stream = timed(mock_client(&server).watch(), &time);
-    until_polls(&mut stream, 1).await;
-    baseline_history.delete_async().await;
-    active.delete_async().await;
-    listing(&server, "active", page(json!([]))).await;
+    let (mut stream, time) = two_left_after_the_baseline(&server).await;
     // Both connections ended, and 28 more came and went since (newer, so
     // listed first): 30 records, more than the probe for two holds.
-    let mut records: Vec<serde_json::Value> = (10..38u32)
-        .rev()
-        .map(|n| {
-            ended_record(
-                n,
-                &format!("2026-01-01T00:01:{n:02}Z"),
-                &format!("2026-01-01T00:01:{:02}Z", n + 1),
-            )
-        })
-        .collect();
+    let mut records = came_and_went(10..38);
     records.push(ended_record(
         1,
         "2026-01-01T00:00:00Z",
@@ -919,4 +935,110 @@ async fn connection_failures_are_retried_with_growing_backoff_and_the_watch_goes
     }
     // The watch slept what it said (the last wait may still be under way).
     assert_eq!(time.sleeps()[..7], waits[..7]);
+}
+
+#[tokio::test]
+async fn the_watch_waits_through_the_clients_sleep_unless_given_its_own() {
+    let server = MockServer::start_async().await;
+    no_history(&server).await;
+    listing(&server, "active", one_active()).await;
+    // The client's sleep, and a clock that only it moves: were the watch to
+    // wait on tokio's timer, its first 60 s wait would outlast the bound.
+    let clients = ManualTime::new(start(), false, None);
+    let client = client_of(server.base_url(), "t")
+        .retry_policy(RetryPolicy::disabled())
+        .sleep_impl(clients.clone())
+        .build()
+        .unwrap();
+    let mut stream = client.watch().clock(clients.clone()).stream();
+    until_polls(&mut stream, 2).await;
+    drop(stream);
+    let waits = clients.sleeps();
+    assert_eq!(waits[0], xconn_ext::watch::DEFAULT_INTERVAL, "{waits:?}");
+
+    // A watch's own sleep wins over the client's.
+    let own = ManualTime::new(start(), false, None);
+    let mut stream = timed(client.watch(), &own);
+    until_polls(&mut stream, 2).await;
+    drop(stream);
+    assert_eq!(own.sleeps()[0], xconn_ext::watch::DEFAULT_INTERVAL);
+    assert_eq!(clients.sleeps(), waits, "the client's sleep was not used");
+}
+
+#[tokio::test]
+async fn a_token_cycle_in_the_history_ends_the_watch_after_one_lap() {
+    let server = MockServer::start_async().await;
+    let (mut stream, time) = two_left_after_the_baseline(&server).await;
+    // Both connections ended; the history lists only newer ones, so the
+    // watch reads on, and its second page points back at itself.
+    let probe = 2 + xconn_ext::watch::HISTORY_PROBE_MARGIN;
+    let mut first_page = page(json!(came_and_went(30..30 + probe)));
+    first_page["meta"]["next_token"] = json!("h1");
+    let mut second_page = page(json!(came_and_went(20..24)));
+    second_page["meta"]["next_token"] = json!("h1");
+    let first = history_page(&server, probe, None, first_page).await;
+    let second = history_page(&server, 100, Some("h1"), second_page).await;
+    time.release();
+    let Some(Err(error)) = next(&mut stream).await else {
+        panic!("the cycle ends the watch before the poll is out")
+    };
+    assert!(
+        matches!(&error, Error::RepeatedToken { token } if token == "h1"),
+        "{error}"
+    );
+    assert!(next(&mut stream).await.is_none());
+    assert_eq!(
+        (first.calls_async().await, second.calls_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_failed_page_is_sent_again_at_its_own_token() {
+    let server = MockServer::start_async().await;
+    no_history(&server).await;
+    let mut first = one_active();
+    first["meta"]["next_token"] = json!("t1");
+    let page1 = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param_missing("pagination_token");
+            json_ok(then, first.to_string());
+        })
+        .await;
+    let failing = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param("pagination_token", "t1");
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html>503</html>");
+        })
+        .await;
+    let time = ManualTime::new(start(), true, None);
+    let mut stream = timed(mock_client(&server).watch(), &time);
+    let Some(Ok(WatchEvent::Warning(warning))) = next(&mut stream).await else {
+        panic!("the failed second page is reported")
+    };
+    assert_eq!(warning.kind, WarningKind::Retrying);
+    failing.delete_async().await;
+    let page2 = server
+        .mock_async(|when, then| {
+            asks_for(when, "active").query_param("pagination_token", "t1");
+            json_ok(then, page(json!([])).to_string());
+        })
+        .await;
+    time.release();
+    let items = until_polls(&mut stream, 1).await;
+    let WatchEvent::Polled(summary) = items.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        summary.requests, 4,
+        "the history, page 1, page 2 failed, page 2 again"
+    );
+    // The retry resumed at the failed page, not at the first.
+    assert_eq!(
+        (page1.calls_async().await, page2.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(events(&items).len(), 1, "{items:?}");
 }

@@ -145,65 +145,38 @@ impl ListConnections {
     /// `next_token` the server already gave (a cycle) ends it with
     /// [`Error::RepeatedToken`], after the page that carried it.
     pub fn pages(self) -> BoxStream<'static, Result<Page, Error>> {
-        /// What the next poll does.
-        enum Next {
-            Fetch(Option<String>),
-            /// The page that repeated a token was yielded; now say so.
-            Fail(Error),
-            Done,
-        }
-        struct State {
-            request: ListConnections,
-            query: Option<ListQuery>,
-            next: Next,
-            seen: SeenTokens,
-            fetched: usize,
-        }
+        // Validated now, said on the first poll: invalid input is an error
+        // even with a cap.
+        let start = (self.cursor(), 0usize);
+        stream::try_unfold(start, |(cursor, fetched)| async move {
+            let mut cursor = cursor?;
+            // A repeated token is said before the cap is looked at.
+            if !cursor.more()? || cursor.request.max_pages.is_some_and(|max| fetched >= max) {
+                return Ok(None);
+            }
+            let Some(page) = cursor.next_page(None).await? else {
+                return Ok(None);
+            };
+            Ok(Some((page, (Ok(cursor), fetched + 1))))
+        })
+        .boxed()
+    }
+
+    /// A cursor over this listing's pages, from
+    /// [`ListConnections::pagination_token`] (or the first page); the
+    /// request is validated here, before anything is sent.
+    pub(crate) fn cursor(self) -> Result<PageCursor, Error> {
+        let query = self.validate()?;
         let mut seen = SeenTokens::default();
         if let Some(token) = &self.pagination_token {
             seen.insert(token);
         }
-        let state = State {
+        Ok(PageCursor {
             next: Next::Fetch(self.pagination_token.clone()),
             request: self,
-            query: None,
+            query,
             seen,
-            fetched: 0,
-        };
-        stream::try_unfold(state, |mut state| async move {
-            let token = match std::mem::replace(&mut state.next, Next::Done) {
-                Next::Fetch(token) => token,
-                Next::Fail(error) => return Err(error),
-                Next::Done => return Ok(None),
-            };
-            // Validate first: invalid input is an error even with a cap.
-            let query = match state.query.take() {
-                Some(query) => query,
-                None => state.request.validate()?,
-            };
-            if state
-                .request
-                .max_pages
-                .is_some_and(|max| state.fetched >= max)
-            {
-                return Ok(None);
-            }
-            let page = fetch(&state.request.client, &query, token.as_deref()).await?;
-            state.query = Some(query);
-            state.fetched += 1;
-            if let Some(next) = &page.next_token {
-                state.next = if state.seen.insert(next) {
-                    Next::Fetch(Some(next.clone()))
-                } else {
-                    // The page itself is good: yield it, then stop.
-                    Next::Fail(Error::RepeatedToken {
-                        token: next.clone(),
-                    })
-                };
-            }
-            Ok(Some((page, state)))
         })
-        .boxed()
     }
 
     /// Every connection across all pages, fetched lazily: memory holds one
@@ -213,6 +186,84 @@ impl ListConnections {
             pages: self.pages(),
             current: Vec::new().into_iter(),
         })
+    }
+}
+
+/// The one way this crate pages through a listing: it follows
+/// `next_token` page by page and owns the guard against a token cycle
+/// ([`SeenTokens`]). [`ListConnections::pages`] and the watch both page
+/// through it.
+///
+/// A failed request leaves the cursor where it was, so the caller may send
+/// the same page again (the watch retries that way).
+#[derive(Debug)]
+pub(crate) struct PageCursor {
+    /// The listing (its client, filters and caps), kept to size a page
+    /// other than the query's.
+    request: ListConnections,
+    /// The validated query of every page of the default size.
+    query: ListQuery,
+    seen: SeenTokens,
+    next: Next,
+}
+
+/// What a [`PageCursor`] does next.
+#[derive(Debug)]
+enum Next {
+    /// Fetch the page at this token (`None`: the first page).
+    Fetch(Option<String>),
+    /// The last page repeated a token: it was returned, now say so.
+    Fail(Error),
+    /// The listing is over.
+    Done,
+}
+
+impl PageCursor {
+    /// Whether a page is left to fetch: `Ok(false)` once the listing is
+    /// over, and, once, [`Error::RepeatedToken`] when the last page carried
+    /// a `next_token` the listing already gave (after which it is over).
+    pub(crate) fn more(&mut self) -> Result<bool, Error> {
+        match std::mem::replace(&mut self.next, Next::Done) {
+            Next::Fail(error) => Err(error),
+            Next::Done => Ok(false),
+            fetch @ Next::Fetch(_) => {
+                self.next = fetch;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Fetch the next page (`None` when the listing is over), of
+    /// `max_results` records when given (checked like
+    /// [`ListConnections::max_results`]), else of the listing's own size.
+    pub(crate) async fn next_page(
+        &mut self,
+        max_results: Option<u32>,
+    ) -> Result<Option<Page>, Error> {
+        if !self.more()? {
+            return Ok(None);
+        }
+        let Next::Fetch(token) = &self.next else {
+            return Ok(None);
+        };
+        let sized;
+        let query = match max_results {
+            Some(n) if Some(n) != self.request.max_results => {
+                sized = self.request.clone().max_results(n).validate()?;
+                &sized
+            }
+            _ => &self.query,
+        };
+        let page = fetch(&self.request.client, query, token.as_deref()).await?;
+        self.next = match &page.next_token {
+            None => Next::Done,
+            Some(next) if self.seen.insert(next) => Next::Fetch(Some(next.clone())),
+            // The page itself is good: it is returned, the error comes next.
+            Some(next) => Next::Fail(Error::RepeatedToken {
+                token: next.clone(),
+            }),
+        };
+        Ok(Some(page))
     }
 }
 

@@ -81,6 +81,12 @@ impl Client {
         &self.inner.sdk
     }
 
+    /// How this client waits ([`ClientBuilder::sleep_impl`]); the watch
+    /// waits through it too unless told otherwise.
+    pub(crate) fn sleep(&self) -> &SharedSleep {
+        &self.inner.sleep
+    }
+
     /// This client with another retry policy (same pool, token and sleep):
     /// the watcher retries at its own level, so that every failure is seen.
     pub(crate) fn with_retry_policy(&self, retry: RetryPolicy) -> Client {
@@ -355,7 +361,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How to wait between retries (default: tokio's timer).
+    /// How to wait between retries, and between a watch's polls (default:
+    /// tokio's timer).
     pub fn sleep_impl(mut self, sleep: SharedSleep) -> Self {
         self.sleep = Some(sleep);
         self

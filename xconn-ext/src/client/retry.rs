@@ -101,9 +101,12 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff with "equal jitter": half fixed, half random, so
-    /// concurrent clients spread out but never retry at once.
-    fn backoff(&self, attempt: u32) -> Duration {
+    /// The wait after failed attempt `attempt` (1 for the first):
+    /// exponential backoff from [`RetryPolicy::initial_backoff`] up to
+    /// [`RetryPolicy::max_backoff`], with "equal jitter" (half fixed, half
+    /// random) so that concurrent clients spread out but never retry at
+    /// once. The client's retries and the watch's both wait this long.
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
             .initial_backoff
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
