@@ -3,6 +3,8 @@
 use httpmock::prelude::*;
 use httpmock::{Method, Mock, Then, When};
 
+pub use xconn_test_support::json_ok;
+
 use super::BEARER;
 use super::fixtures::KILLED;
 
@@ -84,11 +86,4 @@ pub fn authorized(when: When, method: Method, path: &str) -> When {
     when.method(method)
         .path(path)
         .header("authorization", BEARER)
-}
-
-/// Answer 200 with the JSON `body`.
-pub fn json_ok(then: Then, body: impl AsRef<[u8]>) -> Then {
-    then.status(200)
-        .header("content-type", "application/json")
-        .body(body)
 }
