@@ -141,8 +141,8 @@ printed); 6 the API answered but one or more connections were not terminated.")]
 #[derive(Args)]
 pub struct EndpointsArgs {
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Args)]
@@ -181,8 +181,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub filter: Filter,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Args)]
@@ -208,7 +208,7 @@ pub struct TerminateArgs {
     pub duplicates: bool,
     /// With --duplicates: how many connections to keep per endpoint, at least 1
     /// [default: 1].
-    // Checked in `commands::terminate::command`: clap's `requires` counts the `false`
+    // Checked in `commands::terminate::run`: clap's `requires` counts the `false`
     // default of a flag as present.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub keep: Option<u64>,
@@ -219,8 +219,8 @@ pub struct TerminateArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 /// `--status`: the values of [`ConnectionStatus`], listed in help and
@@ -231,8 +231,10 @@ fn status_parser() -> impl clap::builder::TypedValueParser<Value = ConnectionSta
         .try_map(|s| s.parse::<ConnectionStatus>())
 }
 
+/// `-o` of the commands that print one report (`summary`, `terminate`,
+/// `endpoints`): text for people, or one JSON document.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
+pub enum ReportFormat {
     Text,
     Json,
 }

@@ -12,11 +12,14 @@ use xconn_ext::{
     Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint,
 };
 
-use crate::args::{SummaryArgs, SummaryFormat};
+use crate::args::{ReportFormat, SummaryArgs};
 use crate::failure;
 use crate::format::{human, timestamp};
 use crate::output::{Progress, Writer};
 
+/// Read every page (ended connections too, unless `--status` says
+/// otherwise), then print the summary: nothing is printed before the last
+/// page is read.
 pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     let mut request = super::request(client, &args.filter)
         .max_results(xconn_ext::MAX_RESULTS_LIMIT)
@@ -48,8 +51,8 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     summary.finish();
     let mut out = Writer::stdout();
     match args.format {
-        SummaryFormat::Text => out.raw(&summary.render_text()),
-        SummaryFormat::Json => out.json(&summary),
+        ReportFormat::Text => out.raw(&summary.render_text()),
+        ReportFormat::Json => out.json(&summary),
     }
     out.finish()
 }

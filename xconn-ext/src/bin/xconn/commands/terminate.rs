@@ -10,12 +10,12 @@ use xconn_ext::{
     Client, Connection, DuplicatesPlan, Error, StreamEndpoint, TerminateError, TerminateReport,
 };
 
-use crate::args::{SummaryFormat, TerminateArgs};
+use crate::args::{ReportFormat, TerminateArgs};
 use crate::failure::{self, exit};
 use crate::output::{Format, Printer, Writer};
 
-/// `xconn terminate`: the target the flags name, then [`run`].
-pub async fn command(client: &Client, args: TerminateArgs) -> ExitCode {
+/// `xconn terminate`: the target the flags name, then [`execute`].
+pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
     if args.keep.is_some() && !args.duplicates {
         eprintln!("error: --keep applies only with --duplicates; nothing was sent");
         return ExitCode::from(exit::USAGE);
@@ -46,9 +46,9 @@ pub async fn command(client: &Client, args: TerminateArgs) -> ExitCode {
     let options = Options {
         yes: args.yes,
         dry_run: args.dry_run,
-        json: args.format == SummaryFormat::Json,
+        json: args.format == ReportFormat::Json,
     };
-    run(client, target, options, &mut Terminal).await
+    execute(client, target, options, &mut Terminal).await
 }
 
 /// What to end.
@@ -132,7 +132,9 @@ impl Prompt for Terminal {
     }
 }
 
-pub async fn run(
+/// End `target` as `options` say, asking `prompt` first unless `--yes`
+/// or `--dry-run`; print what ended.
+pub async fn execute(
     client: &Client,
     target: Target,
     options: Options,
@@ -421,7 +423,7 @@ mod tests {
             dry_run: false,
             json: false,
         };
-        let code = run(&client, Target::All, options, &mut no).await;
+        let code = execute(&client, Target::All, options, &mut no).await;
         assert_eq!(code, ExitCode::from(exit::DECLINED));
         let host = host(sandbox.base_url());
         assert_eq!(

@@ -21,6 +21,8 @@ pub fn sandbox_config(config: SandboxConfig) -> SandboxConfig {
     config.churn(Churn::default()).rate_limit_after(300)
 }
 
+/// Print events until SIGINT or SIGTERM (exit 0), or an error the watch
+/// cannot wait out (its exit code).
 pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
     // Handlers first: a signal that arrives once output has started is
     // always a clean stop.
