@@ -1,7 +1,7 @@
 //! httpmock set-ups that several test modules share.
 
 use httpmock::prelude::*;
-use httpmock::{Method, Mock, Then, When};
+use httpmock::{Method, Mock, When};
 
 pub use xconn_test_support::json_ok;
 

@@ -239,12 +239,23 @@ pub enum ReportFormat {
     Json,
 }
 
+/// `--timeout`: more than 0 seconds, at most a day.
 fn parse_secs(s: &str) -> Result<Duration, String> {
+    seconds(
+        s,
+        |secs| secs > 0.0 && secs <= 86_400.0,
+        "more than 0 and at most 86400",
+    )
+}
+
+/// A number of seconds (fractions allowed) that `within` accepts; `rule`
+/// says which in the error.
+fn seconds(s: &str, within: impl Fn(f64) -> bool, rule: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
-        return Err(format!("`{s}` must be more than 0 and at most 86400"));
+    if !(secs.is_finite() && within(secs)) {
+        return Err(format!("`{s}` must be {rule}"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -328,19 +339,42 @@ impl WatchArgs {
     }
 }
 
+/// `watch --interval`: at least 1 second, at most a day.
 fn parse_interval(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !(secs.is_finite() && (1.0..=86_400.0).contains(&secs)) {
-        return Err(format!("`{s}` must be at least 1 and at most 86400"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    seconds(
+        s,
+        |secs| (1.0..=86_400.0).contains(&secs),
+        "at least 1 and at most 86400",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_checked_against_each_flags_range() {
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(
+            parse_secs("0"),
+            Err("`0` must be more than 0 and at most 86400".to_owned())
+        );
+        assert_eq!(parse_interval("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            parse_interval("0.5"),
+            Err("`0.5` must be at least 1 and at most 86400".to_owned())
+        );
+        for bad in ["NaN", "inf", "86401"] {
+            assert!(
+                parse_secs(bad).is_err() && parse_interval(bad).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_secs("soon"),
+            Err("`soon` is not a number of seconds".to_owned())
+        );
+    }
 
     #[test]
     fn a_typo_suggests_the_closest_endpoint() {
