@@ -26,7 +26,7 @@ use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 use xconn_ext::{ClientBuilder, ConnectionStatus, Error, ProblemKind, RetryPolicy, StreamEndpoint};
 
 use crate::support::raw_server::{RawServer, head_bytes};
-use crate::support::{TOKEN, bounded, builder};
+use crate::support::{TOKEN, bounded, builder, closed_port};
 
 use crate::support::log_capture::{self, Captured};
 
@@ -280,10 +280,7 @@ fn nothing_logged_or_shown_ever_contains_the_token() {
         assert!(matches!(err, Error::Transport(_)), "{err:?}");
         assert_token_arrived(&rude);
         errors.push(("transport", err));
-        let refused = {
-            let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            format!("http://{}", gone.local_addr().unwrap())
-        };
+        let refused = format!("http://127.0.0.1:{}", closed_port());
         let err = list_error(&refused, &RetryPolicy::disabled()).await;
         assert!(matches!(err, Error::Transport(_)), "{err:?}");
         errors.push(("refused", err));

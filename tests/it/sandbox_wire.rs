@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 
-use crate::support::unix_now;
+use crate::support::{sorted_keys, unix_now};
 use xconn_ext::sandbox::{
     CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DEFAULT_TOKEN, ENDPOINTS, Sandbox, SandboxConfig,
 };
@@ -137,17 +137,6 @@ impl Api {
     }
 }
 
-fn keys(object: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = object
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
-}
-
 fn assert_invalid_request(reply: &Reply, parameter: &str) -> Value {
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(reply.content_type(), "application/problem+json");
@@ -186,7 +175,7 @@ async fn default_listing_is_active_first_page_with_default_fields() {
     for c in &data {
         // Active: no disconnect fields at all (omitted, never null); no id by default.
         assert_eq!(
-            keys(c),
+            sorted_keys(c),
             ["client_ip", "connected_at", "endpoint_name"],
             "{c}"
         );
@@ -292,7 +281,7 @@ async fn projection_shows_exactly_the_asked_fields() {
         .list("status=all&max_results=100&connection.fields=id,endpoint_name")
         .await;
     for c in reply.data() {
-        assert_eq!(keys(&c), ["endpoint_name", "id"]);
+        assert_eq!(sorted_keys(&c), ["endpoint_name", "id"]);
         let id = c["id"].as_str().unwrap();
         assert_eq!(id.len(), 36, "UUID-looking: {id}");
         assert_eq!(id.matches('-').count(), 4);
@@ -303,13 +292,13 @@ async fn projection_shows_exactly_the_asked_fields() {
         .list(&format!("status=inactive&connection.fields={all}"))
         .await;
     for c in reply.data() {
-        assert_eq!(keys(&c), CONNECTION_FIELDS, "{c}");
+        assert_eq!(sorted_keys(&c), CONNECTION_FIELDS, "{c}");
     }
     let reply = api
         .list("status=inactive&connection.fields=disconnect_reason")
         .await;
     for c in reply.data() {
-        assert_eq!(keys(&c), ["disconnect_reason"]);
+        assert_eq!(sorted_keys(&c), ["disconnect_reason"]);
     }
 
     // Without the parameter: the documented default set.
@@ -317,7 +306,7 @@ async fn projection_shows_exactly_the_asked_fields() {
     let mut default = DEFAULT_CONNECTION_FIELDS.to_vec();
     default.sort_unstable();
     for c in reply.data() {
-        assert_eq!(keys(&c), default);
+        assert_eq!(sorted_keys(&c), default);
     }
 }
 
@@ -1115,6 +1104,6 @@ async fn responses_conform_to_the_spec() {
     let reply = api.send(api.http.get(api.url(list))).await;
     assert_eq!(reply.status, 401);
     let body = reply.json();
-    assert_eq!(keys(&body), ["detail", "status", "title", "type"]);
+    assert_eq!(sorted_keys(&body), ["detail", "status", "title", "type"]);
     assert_eq!(body["status"], 401);
 }

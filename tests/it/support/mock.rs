@@ -1,7 +1,9 @@
 //! httpmock set-ups that several test modules share.
 
 use httpmock::prelude::*;
-use httpmock::{Method, Mock, Then, When};
+use httpmock::{Method, Mock, When};
+
+pub use xconn_test_support::json_ok;
 
 use super::BEARER;
 use super::fixtures::KILLED;
@@ -84,11 +86,4 @@ pub fn authorized(when: When, method: Method, path: &str) -> When {
     when.method(method)
         .path(path)
         .header("authorization", BEARER)
-}
-
-/// Answer 200 with the JSON `body`.
-pub fn json_ok(then: Then, body: impl AsRef<[u8]>) -> Then {
-    then.status(200)
-        .header("content-type", "application/json")
-        .body(body)
 }

@@ -10,12 +10,13 @@ pub mod raw_server;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use httpmock::MockServer;
 use xconn_ext::{Client, ClientBuilder, Error, RetryPolicy};
 
 pub use xconn_ext::sandbox::RecordingSleep;
+pub use xconn_test_support::{closed_port, sorted_keys, unix_now};
 
 /// The token's text, for `TOKEN` and `BEARER` alike.
 macro_rules! test_token {
@@ -80,14 +81,6 @@ pub fn sdk_client(base_url: &str) -> xconn_sdk::Client {
         base_url,
         xconn_sdk::Credentials::bearer(TOKEN).expect("valid token"),
     )
-}
-
-/// Seconds since the epoch, now (for `x-rate-limit-reset` headers).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
 }
 
 /// Panics if the token appears in the error's `Debug`, `Display` or sources.

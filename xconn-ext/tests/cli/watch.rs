@@ -25,6 +25,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 use xconn_ext::StreamEndpoint;
+use xconn_test_support::sorted_keys;
 
 /// The bound on any one wait.
 const BOUND: Duration = Duration::from_secs(30);
@@ -187,14 +188,7 @@ fn ndjson_events_as_they_happen_then_sigint_exits_0() {
     // API's time and reason.
     let line = run.line_where(|l| l.contains(r#""event":"disconnected""#));
     let event: Value = serde_json::from_str(&line).unwrap();
-    let mut keys: Vec<&str> = event
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["at", "connection", "event"]);
+    assert_eq!(sorted_keys(&event), ["at", "connection", "event"]);
     assert!(
         line.starts_with(r#"{"event":"disconnected","at":"#),
         "{line}"

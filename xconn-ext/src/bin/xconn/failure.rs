@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
-use xconn_ext::{Error, ProblemKind, StreamEndpoint};
+use xconn_ext::{Error, ProblemKind};
+
+use crate::format::timestamp;
 
 /// Exit codes, as documented in `--help` and the README.
 pub mod exit {
@@ -92,7 +94,7 @@ pub fn message(error: &Error) -> String {
                 .or_else(|| {
                     e.rate_limit
                         .and_then(|rl| rl.reset)
-                        .map(|reset| format!("retry after {}", crate::output::timestamp(reset)))
+                        .map(|reset| format!("retry after {}", timestamp(reset)))
                 })
                 .unwrap_or_else(|| "retry later".to_owned());
             format!("rate limited [TooManyRequests] {}; {when}", e.problem)
@@ -132,34 +134,9 @@ pub fn json(error: &Error) -> Value {
     json!({ "message": message(error), "exit_code": code(error) })
 }
 
-/// Parse an endpoint name; an unknown one suggests the closest known name.
-pub fn parse_endpoint(s: &str) -> Result<StreamEndpoint, String> {
-    s.parse().map_err(|e: xconn_ext::ParseEnumError| {
-        let closest = StreamEndpoint::NAMES
-            .iter()
-            .map(|name| (strsim::jaro_winkler(s, name), *name))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .filter(|(score, _)| *score > 0.8);
-        match closest {
-            Some((_, name)) => {
-                format!("{e}\n\n  tip: did you mean `{name}`? (`xconn endpoints` lists them)")
-            }
-            None => format!("{e}\n\n  tip: `xconn endpoints` lists them"),
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_typo_suggests_the_closest_endpoint() {
-        let err = parse_endpoint("filtred_stream").unwrap_err();
-        assert!(err.contains("did you mean `filtered_stream`"), "{err}");
-        let err = parse_endpoint("zzz").unwrap_err();
-        assert!(!err.contains("did you mean"), "{err}");
-    }
 
     #[test]
     fn library_fields_map_to_flags() {

@@ -1,14 +1,61 @@
 //! `xconn summary`: what happened to my streams, in numbers.
 
 use std::collections::BTreeMap;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use hdrhistogram::Histogram;
 use serde::Serialize;
-use xconn_ext::{Connection, DisconnectReason, StreamEndpoint};
+use xconn_ext::{
+    Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint,
+};
 
-use crate::output::timestamp;
+use crate::args::{ReportFormat, SummaryArgs};
+use crate::failure;
+use crate::format::{human, timestamp};
+use crate::output::{Progress, Writer};
+
+/// Read every page (ended connections too, unless `--status` says
+/// otherwise), then print the summary: nothing is printed before the last
+/// page is read.
+pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
+    let mut request = super::request(client, &args.filter)
+        .max_results(xconn_ext::MAX_RESULTS_LIMIT)
+        .fields(ConnectionField::ALL.iter().cloned());
+    if args.filter.status.is_none() {
+        // "What happened to my streams?" is about ended ones too.
+        request = request.status(ConnectionStatus::All);
+    }
+    let now = chrono::Utc::now();
+    let mut summary = Summary::default();
+    let mut progress = Progress::new();
+    let mut pages = request.pages();
+    loop {
+        match pages.next().await {
+            Some(Ok(page)) => {
+                progress.page(page.connections.len());
+                for connection in &page.connections {
+                    summary.add(connection, now);
+                }
+            }
+            Some(Err(e)) => {
+                progress.clear();
+                return failure::report(&e);
+            }
+            None => break,
+        }
+    }
+    progress.clear();
+    summary.finish();
+    let mut out = Writer::stdout();
+    match args.format {
+        ReportFormat::Text => out.raw(&summary.render_text()),
+        ReportFormat::Json => out.json(&summary),
+    }
+    out.finish()
+}
 
 /// Counts gathered over every connection seen, one at a time. Memory does
 /// not grow with the number of connections: only with the number of
@@ -26,7 +73,7 @@ pub struct Summary {
     /// The earliest and latest timestamps read (`connected_at` or
     /// `disconnected_at`): the period this summary covers.
     pub window: Window,
-    pub by_endpoint: BTreeMap<String, EndpointCounts>,
+    pub by_endpoint: BTreeMap<String, StatusCounts>,
     pub by_reason: BTreeMap<String, u64>,
     /// endpoint -> reason -> count, for ended connections.
     pub by_endpoint_reason: BTreeMap<String, BTreeMap<String, u64>>,
@@ -46,7 +93,7 @@ pub struct Summary {
 #[derive(Debug)]
 struct EndpointTally {
     endpoint: Option<StreamEndpoint>,
-    counts: EndpointCounts,
+    counts: StatusCounts,
     /// Ended connections per reason (`None`: no reason given).
     reasons: Vec<(Option<DisconnectReason>, u64)>,
     /// The latest disconnect: its time (`None` orders first) and reason.
@@ -81,8 +128,10 @@ fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
     }
 }
 
+/// One endpoint's connections by status (not the library's
+/// `xconn_ext::EndpointCounts`, which counts a duplicates plan).
 #[derive(Debug, Default, Clone, Copy, Serialize)]
-pub struct EndpointCounts {
+pub struct StatusCounts {
     pub total: u64,
     pub active: u64,
     pub inactive: u64,
@@ -217,7 +266,7 @@ impl Summary {
             None => {
                 self.tally.push(EndpointTally {
                     endpoint: endpoint.cloned(),
-                    counts: EndpointCounts::default(),
+                    counts: StatusCounts::default(),
                     reasons: Vec::new(),
                     last: None,
                 });
@@ -386,19 +435,6 @@ fn counter<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a m
     map.get_mut(key).expect("inserted above")
 }
 
-/// `1h02m03s`, `4m05s`, `6s`.
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{h}h{m:02}m{s:02}s")
-    } else if m > 0 {
-        format!("{m}m{s:02}s")
-    } else {
-        format!("{s}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,12 +558,5 @@ mod tests {
             s.last_disconnect[UNKNOWN_ENDPOINT].at,
             DateTime::from_timestamp(9, 0)
         );
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human(Duration::from_secs(3723)), "1h02m03s");
-        assert_eq!(human(Duration::from_secs(245)), "4m05s");
-        assert_eq!(human(Duration::from_secs(6)), "6s");
     }
 }

@@ -3,82 +3,16 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::signal::unix::{SignalKind, signal};
 use xconn_ext::sandbox::{Churn, SandboxConfig};
-use xconn_ext::{Client, ConnectionEvent, EventKind, StreamEndpoint, WatchEvent};
+use xconn_ext::{Client, ConnectionEvent, EventKind, WatchEvent};
 
-use crate::failure::exit;
-
-#[derive(Args)]
-#[command(
-    after_help = "Runs until SIGINT or SIGTERM, then exits 0. Rate-limit waits, 429s, 5xx, \
-                  timeouts and connection failures are waited out and reported on stderr \
-                  (--max-retries does not apply). Exit 3 when the API refuses the credentials \
-                  or the usage cap is spent; 2 on invalid usage; 5 on a response that cannot \
-                  be decoded."
-)]
-pub struct WatchArgs {
-    /// Seconds between polls (at least 1). Stretched when the rate limit
-    /// would not last otherwise.
-    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_interval)]
-    interval: Duration,
-    /// Only this endpoint (repeatable).
-    #[arg(long = "endpoint", value_name = "NAME", value_parser = crate::parse_endpoint)]
-    endpoints: Vec<StreamEndpoint>,
-    /// Output format: one line or one JSON object per event.
-    #[arg(short = 'o', long, value_enum, default_value_t = WatchFormat::Text)]
-    format: WatchFormat,
-    /// Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: a free
-    /// port; the URL is printed on stderr).
-    #[arg(long, value_name = "HOST:PORT")]
-    metrics_addr: Option<String>,
-    /// Whenever an endpoint has more than --keep active connections, end the
-    /// least recently connected extras (like `terminate --duplicates`).
-    #[arg(long, requires = "yes")]
-    terminate_duplicates: bool,
-    /// Connections per endpoint the guard keeps.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 1,
-        requires = "terminate_duplicates",
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    keep: u32,
-    /// Confirm --terminate-duplicates (the watch cannot stop to ask).
-    #[arg(long, short = 'y')]
-    yes: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum WatchFormat {
-    /// One readable line per event.
-    Text,
-    /// One JSON object per line: {"event","at","connection"}.
-    Ndjson,
-}
-
-impl WatchArgs {
-    /// Whether this watch serves Prometheus metrics (`--metrics-addr`).
-    pub fn serves_metrics(&self) -> bool {
-        self.metrics_addr.is_some()
-    }
-}
-
-fn parse_interval(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !(secs.is_finite() && (1.0..=86_400.0).contains(&secs)) {
-        return Err(format!("`{s}` must be at least 1 and at most 86400"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+use crate::args::{WatchArgs, WatchFormat};
+use crate::failure::{self, exit};
+use crate::format::human;
 
 /// The embedded sandbox for `--sandbox watch`: connections come and go
 /// (seeded), and responses carry rate-limit headers, so there is
@@ -87,6 +21,8 @@ pub fn sandbox_config(config: SandboxConfig) -> SandboxConfig {
     config.churn(Churn::default()).rate_limit_after(300)
 }
 
+/// Print events until SIGINT or SIGTERM (exit 0), or an error the watch
+/// cannot wait out (its exit code).
 pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
     // Handlers first: a signal that arrives once output has started is
     // always a clean stop.
@@ -156,7 +92,7 @@ pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
             }
             Some(Ok(WatchEvent::Warning(warning))) => eprintln!("warning: {warning}"),
             Some(Ok(_)) => {}
-            Some(Err(error)) => return crate::failure::report(&error),
+            Some(Err(error)) => return failure::report(&error),
             None => return ExitCode::SUCCESS,
         }
     }
@@ -193,7 +129,7 @@ fn text_line(event: &ConnectionEvent) -> String {
             .zip(c.disconnected_at)
             .and_then(|(from, to)| (to - from).to_std().ok())
         {
-            line.push_str(&format!(" after {}", crate::summary::human(duration)));
+            line.push_str(&format!(" after {}", human(duration)));
         }
     }
     line

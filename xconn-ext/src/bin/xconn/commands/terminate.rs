@@ -10,8 +10,46 @@ use xconn_ext::{
     Client, Connection, DuplicatesPlan, Error, StreamEndpoint, TerminateError, TerminateReport,
 };
 
+use crate::args::{ReportFormat, TerminateArgs};
 use crate::failure::{self, exit};
 use crate::output::{Format, Printer, Writer};
+
+/// `xconn terminate`: the target the flags name, then [`execute`].
+pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
+    if args.keep.is_some() && !args.duplicates {
+        eprintln!("error: --keep applies only with --duplicates; nothing was sent");
+        return ExitCode::from(exit::USAGE);
+    }
+    let target = if args.all {
+        Target::All
+    } else if args.duplicates {
+        Target::Duplicates {
+            keep: args
+                .keep
+                .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            endpoints: args.endpoint,
+        }
+    } else if !args.uuid.is_empty() {
+        Target::Uuids(args.uuid)
+    } else {
+        match <[StreamEndpoint; 1]>::try_from(args.endpoint) {
+            Ok([endpoint]) => Target::Endpoint(endpoint),
+            Err(_) => {
+                eprintln!(
+                    "error: terminate takes one --endpoint (several only with --duplicates); \
+                     nothing was sent"
+                );
+                return ExitCode::from(exit::USAGE);
+            }
+        }
+    };
+    let options = Options {
+        yes: args.yes,
+        dry_run: args.dry_run,
+        json: args.format == ReportFormat::Json,
+    };
+    execute(client, target, options, &mut Terminal).await
+}
 
 /// What to end.
 pub enum Target {
@@ -94,7 +132,9 @@ impl Prompt for Terminal {
     }
 }
 
-pub async fn run(
+/// End `target` as `options` say, asking `prompt` first unless `--yes`
+/// or `--dry-run`; print what ended.
+pub async fn execute(
     client: &Client,
     target: Target,
     options: Options,
@@ -383,7 +423,7 @@ mod tests {
             dry_run: false,
             json: false,
         };
-        let code = run(&client, Target::All, options, &mut no).await;
+        let code = execute(&client, Target::All, options, &mut no).await;
         assert_eq!(code, ExitCode::from(exit::DECLINED));
         let host = host(sandbox.base_url());
         assert_eq!(

@@ -1,0 +1,30 @@
+//! One module per command. Each takes its parsed arguments (`crate::args`)
+//! and, when it talks to the API, the client `crate::bootstrap` built, and
+//! returns the process's exit code.
+//!
+//! A new command (such as a `timeline`) is a module here, with any renderer
+//! of its own beside it (`timeline/render.rs`), its arguments in `args.rs`
+//! and one arm in `main.rs`'s dispatch.
+
+pub mod completions;
+pub mod endpoints;
+pub mod list;
+pub mod man;
+pub mod summary;
+pub mod terminate;
+pub mod watch;
+
+use crate::args::Filter;
+
+/// The listing request `--status` and `--endpoint` describe, shared by
+/// `list` and `summary`.
+fn request(client: &xconn_ext::Client, filter: &Filter) -> xconn_ext::ListConnections {
+    let mut request = client.connections();
+    if let Some(status) = filter.status.clone() {
+        request = request.status(status);
+    }
+    if !filter.endpoints.is_empty() {
+        request = request.endpoints(filter.endpoints.iter().cloned());
+    }
+    request
+}
