@@ -55,12 +55,16 @@ fn history_probe(vanished: usize) -> u32 {
 
 /// What a watch was configured with, its defaults filled in.
 pub(super) struct Settings {
-    pub client: Client,
-    pub interval: Duration,
-    pub endpoints: Option<Vec<StreamEndpoint>>,
-    pub keep: Option<usize>,
-    pub sleep: SharedSleep,
-    pub clock: SharedClock,
+    /// The client the watch was made from (retries and all).
+    pub(super) client: Client,
+    pub(super) interval: Duration,
+    /// `None`: every endpoint.
+    pub(super) endpoints: Option<Vec<StreamEndpoint>>,
+    /// The duplicates guard's `keep`; `None`: no guard.
+    pub(super) keep: Option<usize>,
+    /// The watch's own sleep, or else the client's.
+    pub(super) sleep: SharedSleep,
+    pub(super) clock: SharedClock,
 }
 
 /// The watch's stream: the driver runs as the stream is polled.
