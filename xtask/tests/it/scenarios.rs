@@ -59,13 +59,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A workspace of just the crates that ship, as committed here.
+/// A workspace of just the crates that ship, as committed here, and the
+/// test helpers xconn-ext names as a path dev-dependency (cargo reads that
+/// manifest to load xconn-ext's).
 fn scratch_workspace(root: &Path) {
     if root.exists() {
         fs::remove_dir_all(root).unwrap();
     }
     let real = workspace_root();
-    for dir in ["xconn-sdk", "xconn-ext", "openapi"] {
+    for dir in ["xconn-sdk", "xconn-ext", "openapi", "tests/support"] {
         copy_dir(&real.join(dir), &root.join(dir));
     }
     for file in ["Cargo.lock", "README.md"] {
