@@ -20,6 +20,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use xconn_ext::sandbox::{Sandbox, SandboxConfig};
@@ -37,7 +38,11 @@ fn captured() -> &'static Captured {
         log_capture::consult_every_subscriber();
         let captured = Captured::default();
         tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            // Everything the client side logs, at every level; not the
+            // test servers' own logs (httpmock records each request it
+            // receives, Authorization header included, and other tests of
+            // this binary run httpmock servers concurrently).
+            .with_env_filter(EnvFilter::new("trace,httpmock=off"))
             .with_ansi(false)
             .with_span_events(FmtSpan::FULL)
             .with_writer({
