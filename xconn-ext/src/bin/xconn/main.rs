@@ -8,6 +8,7 @@ mod failure;
 mod output;
 mod summary;
 mod terminate;
+mod timeline;
 mod watch;
 
 use std::io::{self, IsTerminal};
@@ -148,6 +149,13 @@ printed); 6 the API answered but one or more connections were not terminated.")]
     Man,
     /// Follow connections live: events as they happen, optional metrics.
     Watch(watch::WatchArgs),
+    /// Draw the history as a picture (SVG or HTML): one lane per endpoint, drops and their
+    /// reasons, overlaps, gaps.
+    #[command(after_help = "Examples:
+  xconn timeline -o timeline.svg               every connection, active and ended
+  xconn timeline --since 2d --endpoint filtered_stream -o fs.html
+  xconn timeline --since 2026-12-01T00:00:00Z --until 12h -o - | rsvg-convert > t.png")]
+    Timeline(TimelineArgs),
 }
 
 #[derive(Args)]
@@ -195,6 +203,22 @@ struct SummaryArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
+}
+
+#[derive(Args)]
+struct TimelineArgs {
+    #[command(flatten)]
+    filter: Filter,
+    /// Start of the window: RFC 3339, or a duration before now (90m, 2d, 1h30m)
+    /// [default: the first connection read].
+    #[arg(long, value_name = "WHEN", value_parser = timeline::parse_time_bound)]
+    since: Option<timeline::TimeBound>,
+    /// End of the window, as --since [default: now].
+    #[arg(long, value_name = "WHEN", value_parser = timeline::parse_time_bound)]
+    until: Option<timeline::TimeBound>,
+    /// Where to write the picture (required): FILE.svg, FILE.html, or - for SVG on stdout.
+    #[arg(short = 'o', long, value_name = "FILE.svg|FILE.html|-", value_parser = timeline::parse_output)]
+    output: Option<timeline::Output>,
 }
 
 #[derive(Args)]
@@ -403,6 +427,17 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Summary(args) => summarize(&client, args).await,
         Command::Terminate(args) => terminate_command(&client, args).await,
         Command::Watch(args) => watch::run(&client, args).await,
+        Command::Timeline(args) => {
+            // The history: ended connections too, unless --status says otherwise.
+            let status = args.filter.status.clone().unwrap_or(ConnectionStatus::All);
+            let options = timeline::Options {
+                endpoints: args.filter.endpoints.clone(),
+                since: args.since,
+                until: args.until,
+                output: args.output,
+            };
+            timeline::run(request(&client, &args.filter).status(status), options).await
+        }
         Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }
