@@ -13,6 +13,7 @@
 //! No test touches anything but 127.0.0.1, none sleeps, every process is bounded by a
 //! timeout.
 
+mod timeline;
 mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};

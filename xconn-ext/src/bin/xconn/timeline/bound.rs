@@ -20,13 +20,21 @@ impl TimeBound {
     pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Self::At(t) => t,
-            Self::Ago(d) => now.checked_sub_signed(d).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            Self::Ago(d) => now
+                .checked_sub_signed(d)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
         }
     }
 }
 
 /// Seconds per duration unit.
-const UNITS: &[(char, i64)] = &[('s', 1), ('m', 60), ('h', 3600), ('d', 86_400), ('w', 604_800)];
+const UNITS: &[(char, i64)] = &[
+    ('s', 1),
+    ('m', 60),
+    ('h', 3600),
+    ('d', 86_400),
+    ('w', 604_800),
+];
 
 /// An RFC 3339 instant, or a duration before now: numbers with a unit each
 /// (`s`, `m`, `h`, `d`, `w`), as in `90m`, `2d`, `1h30m`.
@@ -92,7 +100,16 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read_unambiguously() {
-        for bad in ["", "90", "m", "-5m", "5x", "2026-12-02", "1h30", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "90",
+            "m",
+            "-5m",
+            "5x",
+            "2026-12-02",
+            "1h30",
+            "99999999999999999999d",
+        ] {
             let e = parse_time_bound(bad).unwrap_err();
             assert!(e.contains("RFC 3339"), "{bad}: {e}");
         }
@@ -102,6 +119,9 @@ mod tests {
     fn resolves_against_now() {
         let now: DateTime<Utc> = "2026-12-02T14:00:00Z".parse().unwrap();
         let ago = parse_time_bound("90m").unwrap();
-        assert_eq!(ago.resolve(now), "2026-12-02T12:30:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            ago.resolve(now),
+            "2026-12-02T12:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
     }
 }

@@ -14,6 +14,7 @@
 
 mod axis;
 mod bound;
+mod frame;
 mod html;
 mod model;
 mod svg;

@@ -375,6 +375,8 @@ fn aggregate(
 
 #[cfg(test)]
 mod tests {
+    use xconn_ext::DisconnectReason;
+
     use super::*;
 
     pub(crate) fn at(s: &str) -> DateTime<Utc> {
@@ -392,7 +394,7 @@ mod tests {
         c.endpoint = Some(endpoint.parse().unwrap());
         c.connected_at = Some(at(from));
         c.disconnected_at = to.map(at);
-        c.disconnect_reason = reason.map(|r| r.parse().unwrap());
+        c.disconnect_reason = reason.map(DisconnectReason::from_wire);
         c
     }
 
@@ -409,11 +411,31 @@ mod tests {
     /// sample_stream: one connection 09:00-10:15, outside after.
     fn known() -> Vec<Connection> {
         vec![
-            conn("filtered_stream", "10:00", Some("11:00"), Some("operator_disconnect")),
-            conn("filtered_stream", "10:30", Some("12:00"), Some("server_shutdown")),
+            conn(
+                "filtered_stream",
+                "10:00",
+                Some("11:00"),
+                Some("operator_disconnect"),
+            ),
+            conn(
+                "filtered_stream",
+                "10:30",
+                Some("12:00"),
+                Some("server_shutdown"),
+            ),
             conn("filtered_stream", "12:30", None, None),
-            conn("sample_stream", "09:00", Some("10:15"), Some("operator_disconnect")),
-            conn("sample_stream", "07:00", Some("08:00"), Some("operator_disconnect")),
+            conn(
+                "sample_stream",
+                "09:00",
+                Some("10:15"),
+                Some("operator_disconnect"),
+            ),
+            conn(
+                "sample_stream",
+                "07:00",
+                Some("08:00"),
+                Some("operator_disconnect"),
+            ),
         ]
     }
 
@@ -439,7 +461,10 @@ mod tests {
         assert_eq!(bars[1].reason.as_deref(), Some("server_shutdown"));
         assert_eq!(fs.overlaps, [span("10:30", "11:00", 2)]);
         // Up to now (13:00), not to the window's end (13:30).
-        assert_eq!(fs.gaps, [span("09:30", "10:00", 0), span("12:00", "12:30", 0)]);
+        assert_eq!(
+            fs.gaps,
+            [span("09:30", "10:00", 0), span("12:00", "12:30", 0)]
+        );
 
         let ss = &t.lanes[1];
         assert_eq!(ss.overlaps, []);
@@ -459,7 +484,14 @@ mod tests {
             conn("filtered_stream", "10:00", Some("11:00"), Some("x")),
             conn("filtered_stream", "11:00", Some("12:00"), Some("x")),
         ];
-        let t = build(&cs, at("10:00"), at("12:00"), at("12:00"), &[], Limits::default());
+        let t = build(
+            &cs,
+            at("10:00"),
+            at("12:00"),
+            at("12:00"),
+            &[],
+            Limits::default(),
+        );
         assert_eq!(t.lanes[0].gaps, []);
         assert_eq!(t.lanes[0].overlaps, []);
         let Marks::Bars { rows, .. } = t.lanes[0].marks else {
@@ -475,7 +507,14 @@ mod tests {
         let mut no_end = conn("sample_stream", "10:00", None, Some("x"));
         no_end.endpoint = None;
         let asked = [StreamEndpoint::FirehoseStream];
-        let t = build(&[no_start, no_end], at("10:00"), at("11:00"), at("11:00"), &asked, Limits::default());
+        let t = build(
+            &[no_start, no_end],
+            at("10:00"),
+            at("11:00"),
+            at("11:00"),
+            &asked,
+            Limits::default(),
+        );
         let names: Vec<&str> = t.lanes.iter().map(|l| l.endpoint.as_str()).collect();
         assert_eq!(names, ["firehose_stream", "sample_stream", NO_ENDPOINT]);
         assert_eq!((t.drawn, t.no_start, t.no_end), (0, 1, 1));
@@ -501,7 +540,10 @@ mod tests {
         assert_eq!(buckets[5].max_active, 0);
         let drops: usize = buckets.iter().flat_map(|b| &b.drops).map(|d| d.1).sum();
         assert_eq!(drops, 2);
-        assert_eq!(buckets[3].drops, [(Some("operator_disconnect".to_owned()), 1)]);
+        assert_eq!(
+            buckets[3].drops,
+            [(Some("operator_disconnect".to_owned()), 1)]
+        );
         // sample_stream has one bar: still drawn one by one.
         assert!(matches!(t.lanes[1].marks, Marks::Bars { .. }));
     }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use roxmltree::{Document, Node};
-use xconn_ext::{Connection, StreamEndpoint};
+use xconn_ext::{Connection, DisconnectReason, StreamEndpoint};
 
 use super::model::{self, Limits};
 use super::{Output, html, parse_output, svg};
@@ -19,7 +19,7 @@ fn conn(endpoint: &str, from: &str, to: Option<&str>, reason: Option<&str>) -> C
     c.endpoint = Some(endpoint.parse().unwrap());
     c.connected_at = Some(at(from));
     c.disconnected_at = to.map(at);
-    c.disconnect_reason = reason.map(|r| r.parse().unwrap());
+    c.disconnect_reason = reason.map(DisconnectReason::from_wire);
     c
 }
 
@@ -28,12 +28,29 @@ fn conn(endpoint: &str, from: &str, to: Option<&str>, reason: Option<&str>) -> C
 /// with a reason full of XML's special characters, then nothing.
 fn known_svg() -> String {
     let connections = [
-        conn("filtered_stream", "10:00", Some("11:00"), Some("operator_disconnect")),
-        conn("filtered_stream", "10:30", Some("12:00"), Some("server_shutdown")),
+        conn(
+            "filtered_stream",
+            "10:00",
+            Some("11:00"),
+            Some("operator_disconnect"),
+        ),
+        conn(
+            "filtered_stream",
+            "10:30",
+            Some("12:00"),
+            Some("server_shutdown"),
+        ),
         conn("filtered_stream", "12:30", None, None),
         conn("sample_stream", "09:00", Some("10:15"), Some("a<b & \"c\"")),
     ];
-    let t = model::build(&connections, at("09:30"), at("13:30"), at("13:00"), &[], Limits::default());
+    let t = model::build(
+        &connections,
+        at("09:30"),
+        at("13:30"),
+        at("13:00"),
+        &[],
+        Limits::default(),
+    );
     svg::render(&t, &[])
 }
 
@@ -83,7 +100,10 @@ fn known_connections_read_back_from_the_svg() {
     let fs = lanes[0];
     assert_eq!(all(fs, "bar").len(), 3);
     assert_eq!(all(fs, "active").len(), 1);
-    let caps: Vec<&str> = all(fs, "reason").iter().map(|c| attr(c, "data-reason")).collect();
+    let caps: Vec<&str> = all(fs, "reason")
+        .iter()
+        .map(|c| attr(c, "data-reason"))
+        .collect();
     assert_eq!(caps, ["operator_disconnect", "server_shutdown"]);
     let overlaps = all(fs, "overlap");
     assert_eq!(overlaps.len(), 1);
@@ -94,7 +114,10 @@ fn known_connections_read_back_from_the_svg() {
         .iter()
         .map(|g| (time(g, "data-start"), time(g, "data-end")))
         .collect();
-    assert_eq!(gaps, [(at("09:30"), at("10:00")), (at("12:00"), at("12:30"))]);
+    assert_eq!(
+        gaps,
+        [(at("09:30"), at("10:00")), (at("12:00"), at("12:30"))]
+    );
 
     let ss = lanes[1];
     assert_eq!(all(ss, "bar").len(), 1);
@@ -107,7 +130,10 @@ fn known_connections_read_back_from_the_svg() {
         .iter()
         .map(|l| attr(l, "data-key"))
         .collect();
-    assert_eq!(legend, ["a<b & \"c\"", "operator_disconnect", "server_shutdown"]);
+    assert_eq!(
+        legend,
+        ["a<b & \"c\"", "operator_disconnect", "server_shutdown"]
+    );
     // Each reason's cap has its legend entry's colour.
     let swatch_fill = |key: &str| {
         let entry = all(root, "legend-reason")
@@ -126,10 +152,16 @@ fn known_connections_read_back_from_the_svg() {
     assert_eq!(time(&axis, "data-end"), at("13:30"));
     let ticks = all(axis, "tick");
     let tick_times: Vec<DateTime<Utc>> = ticks.iter().map(|t| time(t, "data-at")).collect();
-    assert_eq!(tick_times, [at("10:00"), at("11:00"), at("12:00"), at("13:00")]);
+    assert_eq!(
+        tick_times,
+        [at("10:00"), at("11:00"), at("12:00"), at("13:00")]
+    );
     // The overlap starts halfway between the 10:00 and 11:00 ticks.
     let tick_x = |i: usize| {
-        let line = ticks[i].children().find(|c| c.has_tag_name("line")).unwrap();
+        let line = ticks[i]
+            .children()
+            .find(|c| c.has_tag_name("line"))
+            .unwrap();
         num(&line, "x1")
     };
     let midway = (tick_x(0) + tick_x(1)) / 2.0;
@@ -156,7 +188,10 @@ fn html_embeds_the_same_svg() {
 fn output_names_choose_the_format() {
     assert_eq!(parse_output("-"), Ok(Output::Stdout));
     assert_eq!(parse_output("t.SVG"), Ok(Output::Svg("t.SVG".into())));
-    assert_eq!(parse_output("a/t.html"), Ok(Output::Html("a/t.html".into())));
+    assert_eq!(
+        parse_output("a/t.html"),
+        Ok(Output::Html("a/t.html".into()))
+    );
     assert!(parse_output("t.png").unwrap_err().contains(".svg or .html"));
     assert!(parse_output("t").is_err());
 }
@@ -194,7 +229,12 @@ fn notes_and_unplaceable_records_are_said_in_the_picture() {
 /// 10,000 connections over a month on every endpoint, from a fixed seed.
 fn many(n: usize) -> (Vec<Connection>, DateTime<Utc>) {
     let now: DateTime<Utc> = "2026-12-02T00:00:00Z".parse().unwrap();
-    let reasons = ["operator_disconnect", "server_shutdown", "stall", "too_many_connections"];
+    let reasons = [
+        "operator_disconnect",
+        "server_shutdown",
+        "stall",
+        "too_many_connections",
+    ];
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move |bound: u64| {
         state ^= state << 13;
@@ -213,7 +253,7 @@ fn many(n: usize) -> (Vec<Connection>, DateTime<Utc>) {
             if next(20) > 0 {
                 let end = start + TimeDelta::seconds(i64::try_from(next(86_400)).unwrap() + 1);
                 c.disconnected_at = Some(end.min(now));
-                c.disconnect_reason = Some(reasons[i % reasons.len()].parse().unwrap());
+                c.disconnect_reason = Some(DisconnectReason::from_wire(reasons[i % reasons.len()]));
             }
             c
         })
@@ -227,9 +267,20 @@ fn many(n: usize) -> (Vec<Connection>, DateTime<Utc>) {
 fn ten_thousand_connections_make_a_small_readable_svg() {
     let (connections, now) = many(10_000);
     let started = Instant::now();
-    let t = model::build(&connections, now - TimeDelta::days(30), now, now, &[], Limits::default());
+    let t = model::build(
+        &connections,
+        now - TimeDelta::days(30),
+        now,
+        now,
+        &[],
+        Limits::default(),
+    );
     let text = svg::render(&t, &[]);
-    eprintln!("10,000 connections: {:?}, {} bytes", started.elapsed(), text.len());
+    eprintln!(
+        "10,000 connections: {:?}, {} bytes",
+        started.elapsed(),
+        text.len()
+    );
     assert!(text.len() < 2 * 1024 * 1024, "{} bytes", text.len());
     let doc = Document::parse(&text).unwrap();
     let lanes = all(doc.root_element(), "lane");
@@ -243,7 +294,10 @@ fn ten_thousand_connections_make_a_small_readable_svg() {
         .sum();
     let ended_inside = connections
         .iter()
-        .filter(|c| c.disconnected_at.is_some_and(|d| d >= now - TimeDelta::days(30)))
+        .filter(|c| {
+            c.disconnected_at
+                .is_some_and(|d| d >= now - TimeDelta::days(30))
+        })
         .count();
     assert_eq!(drops, ended_inside);
     assert!(
