@@ -163,16 +163,13 @@ fn instants(step: Step, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTim
             };
             loop {
                 let at = month.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+                // Multi-year steps: Januaries of years divisible by the step.
+                let on_step = month.month0() % n.min(12) == 0
+                    && (n <= 12
+                        || month.year().rem_euclid(i32::try_from(n / 12).unwrap_or(1)) == 0);
                 match at {
                     Some(at) if at > end => break,
-                    Some(at) if at >= start && month.month0() % n.min(12) == 0 => {
-                        // Multi-year steps: years divisible by the step.
-                        if n <= 12
-                            || month.year().rem_euclid(i32::try_from(n / 12).unwrap_or(1)) == 0
-                        {
-                            out.push(at);
-                        }
-                    }
+                    Some(at) if at >= start && on_step => out.push(at),
                     None => break,
                     _ => {}
                 }

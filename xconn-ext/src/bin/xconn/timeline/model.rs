@@ -209,7 +209,7 @@ fn most_frequent_first(counts: BTreeMap<Option<&str>, usize>) -> Vec<(Option<Str
         .map(|(reason, n)| (reason.map(str::to_owned), n))
         .collect();
     // Stable: equal counts stay in name order.
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|r| std::cmp::Reverse(r.1));
     out
 }
 
