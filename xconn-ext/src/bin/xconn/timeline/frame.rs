@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::axis;
 use super::model::{Marks, Timeline};
-use super::svg::{
+use super::style::{
     ACTIVE, ENDED, MUTED, OTHER_REASONS, PLOT_X0, PLOT_X1, REASON_COLOURS, Scale, TEXT, WIDTH, esc,
 };
 use crate::output::timestamp;

@@ -1,7 +1,7 @@
 //! The HTML variant: a page that holds the very same SVG, inline (no
 //! script, no external resource), for a browser or a ticket attachment.
 
-use super::svg::esc;
+use super::style::esc;
 
 /// A standalone HTML page showing `svg` (as [`super::svg::render`] wrote it).
 pub fn page(title: &str, svg: &str) -> String {

@@ -18,12 +18,13 @@ mod bound;
 mod frame;
 mod html;
 mod model;
+mod style;
 mod svg;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use futures::TryStreamExt;
 use xconn_ext::{Connection, ConnectionField, ListConnections, StreamEndpoint};
 
@@ -83,7 +84,8 @@ pub async fn run(request: ListConnections, options: Options) -> ExitCode {
         );
         return ExitCode::from(exit::USAGE);
     };
-    let now = Utc::now();
+    // Whole seconds: the API's own precision, and what the picture prints.
+    let now = Utc::now().trunc_subsecs(0);
     let since = options.since.map(|s| s.resolve(now));
     let until = options.until.map_or(now, |u| u.resolve(now));
     if let Some(since) = since.filter(|since| *since >= until) {
