@@ -257,8 +257,9 @@ pub fn draw_axis(out: &mut String, t: &Timeline, ticks: &[axis::Tick], x: &Scale
     }
     w!(
         out,
-        r#"<text x="{PLOT_X0}" y="{:.1}" font-size="11" fill="{MUTED}">UTC</text></g>"#,
-        y + 32.0
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{MUTED}">time (UTC)</text></g>"#,
+        PLOT_X0 - 12.0,
+        y + 18.0
     );
     y + 40.0
 }

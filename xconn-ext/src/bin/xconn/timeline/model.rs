@@ -375,28 +375,8 @@ fn aggregate(
 
 #[cfg(test)]
 mod tests {
-    use xconn_ext::DisconnectReason;
-
     use super::*;
-
-    pub(crate) fn at(s: &str) -> DateTime<Utc> {
-        format!("2026-12-02T{s}:00Z").parse().unwrap()
-    }
-
-    pub(crate) fn conn(
-        endpoint: &str,
-        from: &str,
-        to: Option<&str>,
-        reason: Option<&str>,
-    ) -> Connection {
-        let mut c = Connection::default();
-        c.id = Some(format!("{endpoint}-{from}"));
-        c.endpoint = Some(endpoint.parse().unwrap());
-        c.connected_at = Some(at(from));
-        c.disconnected_at = to.map(at);
-        c.disconnect_reason = reason.map(DisconnectReason::from_wire);
-        c
-    }
+    use crate::timeline::tests::{at, conn};
 
     fn span(from: &str, to: &str, peak: usize) -> Span {
         Span {

@@ -9,11 +9,18 @@ use xconn_ext::{Connection, DisconnectReason, StreamEndpoint};
 use super::model::{self, Limits};
 use super::{Output, html, parse_output, svg};
 
-fn at(hhmm: &str) -> DateTime<Utc> {
+/// 2026-12-02 at `hhmm` UTC (the tests' day).
+pub(super) fn at(hhmm: &str) -> DateTime<Utc> {
     format!("2026-12-02T{hhmm}:00Z").parse().unwrap()
 }
 
-fn conn(endpoint: &str, from: &str, to: Option<&str>, reason: Option<&str>) -> Connection {
+/// A connection as the API would send it (any reason kept as sent).
+pub(super) fn conn(
+    endpoint: &str,
+    from: &str,
+    to: Option<&str>,
+    reason: Option<&str>,
+) -> Connection {
     let mut c = Connection::default();
     c.id = Some(format!("{endpoint}-{from}"));
     c.endpoint = Some(endpoint.parse().unwrap());
