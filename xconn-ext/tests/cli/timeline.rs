@@ -151,3 +151,26 @@ fn an_error_after_the_first_page_draws_what_was_read_and_says_so() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_status_other_than_all_is_said_in_the_picture() {
+    let run = run_ok(xconn_sandbox().args(["timeline", "--status", "active", "-o", "-"]));
+    let doc = Document::parse(&run.stdout).unwrap();
+    assert_eq!(with_class(&doc, "ended").len(), 0);
+    let notes: Vec<&str> = with_class(&doc, "note")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("--status active")),
+        "{notes:?}"
+    );
+    let run = run_ok(xconn_sandbox().args(["timeline", "-o", "-"]));
+    let doc = Document::parse(&run.stdout).unwrap();
+    assert!(!with_class(&doc, "ended").is_empty());
+    assert!(
+        with_class(&doc, "note")
+            .iter()
+            .all(|n| !n.text().unwrap_or("").contains("--status"))
+    );
+}

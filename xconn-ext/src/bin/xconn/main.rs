@@ -428,15 +428,15 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Terminate(args) => terminate_command(&client, args).await,
         Command::Watch(args) => watch::run(&client, args).await,
         Command::Timeline(args) => {
-            // The history: ended connections too, unless --status says otherwise.
-            let status = args.filter.status.clone().unwrap_or(ConnectionStatus::All);
             let options = timeline::Options {
                 endpoints: args.filter.endpoints.clone(),
+                // The history: ended connections too, unless --status says otherwise.
+                status: args.filter.status.clone().unwrap_or(ConnectionStatus::All),
                 since: args.since,
                 until: args.until,
                 output: args.output,
             };
-            timeline::run(request(&client, &args.filter).status(status), options).await
+            timeline::run(request(&client, &args.filter), options).await
         }
         Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use futures::TryStreamExt;
-use xconn_ext::{Connection, ConnectionField, ListConnections, StreamEndpoint};
+use xconn_ext::{Connection, ConnectionField, ConnectionStatus, ListConnections, StreamEndpoint};
 
 pub use bound::{TimeBound, parse_time_bound};
 
@@ -67,6 +67,9 @@ pub fn parse_output(s: &str) -> Result<Output, String> {
 pub struct Options {
     /// Endpoints asked for: each gets a lane, even with no connection.
     pub endpoints: Vec<StreamEndpoint>,
+    /// The `--status` asked for, which the picture must say unless it is
+    /// `all`: gaps and overlaps then count only those connections.
+    pub status: ConnectionStatus,
     pub since: Option<TimeBound>,
     pub until: Option<TimeBound>,
     pub output: Option<Output>,
@@ -98,10 +101,18 @@ pub async fn run(request: ListConnections, options: Options) -> ExitCode {
     }
 
     let request = request
+        .status(options.status.clone())
         .max_results(xconn_ext::MAX_RESULTS_LIMIT)
         .fields(ConnectionField::ALL.iter().cloned());
     let (connections, problems, failed) = read_all(request).await;
     let mut notes = Vec::new();
+    if options.status != ConnectionStatus::All {
+        let status = options.status.as_str();
+        notes.push(format!(
+            "Only {status} connections were read (--status {status}): gaps and overlaps count \
+             those alone"
+        ));
+    }
     if let Some(e) = &failed {
         // Nothing read (or nothing sent): no picture claims anything.
         if connections.is_empty() || matches!(e, xconn_ext::Error::InvalidInput(_)) {

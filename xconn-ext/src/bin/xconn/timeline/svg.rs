@@ -78,7 +78,7 @@ pub fn render(t: &Timeline, notes: &[String]) -> String {
     let mut svg = String::with_capacity(body.len() + 1024);
     w!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONT}" font-size="12" fill="{TEXT}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONT}" font-size="12" fill="{TEXT}">"#
     );
     w!(
         svg,
