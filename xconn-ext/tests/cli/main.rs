@@ -24,6 +24,7 @@ mod help;
 mod list;
 mod summary;
 mod terminate;
+mod timeline;
 mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -12,6 +12,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use xconn_ext::{ConnectionField, ConnectionStatus, StreamEndpoint};
 
 use crate::output::Format;
+use crate::when::{TimeBound, parse_time_bound};
 
 /// Heading of the options every command takes, apart from its own.
 const GLOBAL: &str = "Global options";
@@ -136,6 +137,13 @@ printed); 6 the API answered but one or more connections were not terminated.")]
     Man,
     /// Follow connections live: events as they happen, optional metrics.
     Watch(WatchArgs),
+    /// Draw the history as a picture (SVG or HTML): one lane per endpoint, drops and their
+    /// reasons, overlaps, gaps.
+    #[command(after_help = "Examples:
+  xconn timeline -o timeline.svg               every connection, active and ended
+  xconn timeline --since 2d --endpoint filtered_stream -o fs.html
+  xconn timeline --since 2026-12-01T00:00:00Z --until 12h -o - | rsvg-convert > t.png")]
+    Timeline(TimelineArgs),
 }
 
 #[derive(Args)]
@@ -382,5 +390,50 @@ mod tests {
         assert!(err.contains("did you mean `filtered_stream`"), "{err}");
         let err = parse_endpoint("zzz").unwrap_err();
         assert!(!err.contains("did you mean"), "{err}");
+    }
+}
+
+#[derive(Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub filter: Filter,
+    /// Start of the window: RFC 3339, or a duration before now (90m, 2d, 1h30m)
+    /// [default: the first connection read].
+    #[arg(long, value_name = "WHEN", value_parser = parse_time_bound)]
+    pub since: Option<TimeBound>,
+    /// End of the window, as --since [default: now].
+    #[arg(long, value_name = "WHEN", value_parser = parse_time_bound)]
+    pub until: Option<TimeBound>,
+    /// Where to write the picture (required): FILE.svg, FILE.html, or - for SVG on stdout.
+    #[arg(short = 'o', long, value_name = "FILE.svg|FILE.html|-", value_parser = parse_timeline_output)]
+    pub output: Option<TimelineOutput>,
+}
+
+/// `timeline -o`: where the picture goes; the format follows from the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimelineOutput {
+    /// `-`: SVG on stdout.
+    Stdout,
+    Svg(PathBuf),
+    Html(PathBuf),
+}
+
+/// `-o`: `-`, or a file name ending in `.svg` or `.html`/`.htm`.
+pub fn parse_timeline_output(s: &str) -> Result<TimelineOutput, String> {
+    if s == "-" {
+        return Ok(TimelineOutput::Stdout);
+    }
+    let path = PathBuf::from(s);
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("svg") => Ok(TimelineOutput::Svg(path)),
+        Some("html" | "htm") => Ok(TimelineOutput::Html(path)),
+        _ => Err(format!(
+            "`{s}`: the name says the format: end it in .svg or .html (or give `-` for SVG \
+             on stdout)"
+        )),
     }
 }

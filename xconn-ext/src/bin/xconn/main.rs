@@ -16,6 +16,7 @@ mod credentials;
 mod failure;
 mod format;
 mod output;
+mod when;
 
 use std::process::ExitCode;
 
@@ -79,6 +80,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Summary(args) => commands::summary::run(client, args).await,
         Command::Terminate(args) => commands::terminate::run(client, args).await,
         Command::Watch(args) => commands::watch::run(client, args).await,
+        Command::Timeline(args) => commands::timeline::run(client, args).await,
         Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }

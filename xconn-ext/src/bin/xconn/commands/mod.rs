@@ -2,9 +2,9 @@
 //! and, when it talks to the API, the client `crate::bootstrap` built, and
 //! returns the process's exit code.
 //!
-//! A new command (such as a `timeline`) is a module here, with any renderer
-//! of its own beside it (`timeline/render.rs`), its arguments in `args.rs`
-//! and one arm in `main.rs`'s dispatch.
+//! A new command is a module here (a folder when it has parts of its own,
+//! as `timeline/` has its renderer), its arguments in `args.rs` and one arm
+//! in `main.rs`'s dispatch.
 
 pub mod completions;
 pub mod endpoints;
@@ -12,6 +12,7 @@ pub mod list;
 pub mod man;
 pub mod summary;
 pub mod terminate;
+pub mod timeline;
 pub mod watch;
 
 use crate::args::Filter;
