@@ -16,8 +16,8 @@ mod adjust;
 mod check;
 mod diff;
 mod extract;
-mod msrv;
 mod generate;
+mod msrv;
 mod openapi;
 mod publish;
 mod record;
@@ -211,8 +211,14 @@ fn cmd_generate(root: &Path, spec: Option<PathBuf>, out: Option<PathBuf>) -> Res
     write(&out, &code)?;
     println!("wrote {}", out.display());
     if let Some((plan, version)) = release_plan {
-        for file in release::apply(root, &plan)? {
+        let written = release::apply(root, &plan)?;
+        for file in &written {
             println!("wrote {file} (spec version {version})");
+        }
+        // The manifests' versions are in Cargo.lock too: keep it in line, so
+        // that CI's `--locked` builds pass with what is committed.
+        if written.iter().any(|f| f.ends_with("Cargo.toml")) && publish::refresh_lockfile(root)? {
+            println!("updated Cargo.lock (the workspace's own crates only)");
         }
     }
     Ok(true)

@@ -11,7 +11,6 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-
 /// Returns whether every locked package supports the workspace's MSRV;
 /// each one that does not is named on stderr.
 pub fn run(root: &Path) -> Result<bool> {
@@ -61,11 +60,17 @@ fn check(metadata: &Value) -> Result<(RustVersion, Vec<(String, String, RustVers
     let rust_version = |p: &Value| -> Result<Option<RustVersion>> {
         p["rust_version"]
             .as_str()
-            .map(|v| v.parse().with_context(|| format!("{}'s rust_version", p["name"])))
+            .map(|v| {
+                v.parse()
+                    .with_context(|| format!("{}'s rust_version", p["name"]))
+            })
             .transpose()
     };
     let mut msrv = None;
-    for p in packages.iter().filter(|p| members.contains(&p["id"].as_str().unwrap_or(""))) {
+    for p in packages
+        .iter()
+        .filter(|p| members.contains(&p["id"].as_str().unwrap_or("")))
+    {
         msrv = msrv.max(rust_version(p)?);
     }
     let msrv = msrv.context("no workspace member declares a rust-version")?;

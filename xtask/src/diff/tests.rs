@@ -801,7 +801,12 @@ fn default_server_and_security_changes_are_reported() {
 
     let mut more = old.clone();
     more["servers"] = json!([{"url": "https://api.x.com"}, {"url": "https://sandbox.x.com"}]);
-    assert_breaking(&changes(&old, &more), Kind::ServersChanged, "servers", false);
+    assert_breaking(
+        &changes(&old, &more),
+        Kind::ServersChanged,
+        "servers",
+        false,
+    );
     // A trailing slash is the same server.
     let mut slash = old.clone();
     slash["servers"] = json!([{"url": "https://api.x.com/"}]);
@@ -817,12 +822,22 @@ fn default_server_and_security_changes_are_reported() {
     let either = secured(json!([{"BearerToken": []}, {"OAuth2": ["tweet.read"]}]));
     let oauth = secured(json!([{"OAuth2": ["tweet.read"]}]));
     let loc = "GET /2/connections security";
-    assert_breaking(&changes(&bearer, &either), Kind::SecurityChanged, loc, false);
+    assert_breaking(
+        &changes(&bearer, &either),
+        Kind::SecurityChanged,
+        loc,
+        false,
+    );
     assert_breaking(&changes(&bearer, &oauth), Kind::SecurityChanged, loc, true);
     assert_breaking(&changes(&either, &bearer), Kind::SecurityChanged, loc, true);
     // The scheme a requirement names changing its definition is a change too.
     let mut redefined = bearer.clone();
     redefined["components"]["securitySchemes"]["BearerToken"] = json!({"type": "apiKey"});
-    assert_breaking(&changes(&bearer, &redefined), Kind::SecurityChanged, loc, true);
+    assert_breaking(
+        &changes(&bearer, &redefined),
+        Kind::SecurityChanged,
+        loc,
+        true,
+    );
     assert!(changes(&bearer, &bearer).is_empty());
 }

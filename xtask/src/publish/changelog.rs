@@ -17,7 +17,9 @@ const UNRELEASED: &str = "## [Unreleased]";
 pub fn draft(changelog: &str, title: &str, report: &Report, verdicts: &[String]) -> Result<String> {
     let heading = format!("## {title}");
     if changelog.lines().any(|l| l == heading) {
-        bail!("CHANGELOG.md already has `{heading}`: edit that section rather than drafting it again");
+        bail!(
+            "CHANGELOG.md already has `{heading}`: edit that section rather than drafting it again"
+        );
     }
     let Some(start) = changelog.find(&format!("{UNRELEASED}\n")) else {
         bail!("CHANGELOG.md has no `{UNRELEASED}` heading");
@@ -60,8 +62,12 @@ fn spec_changes(report: &Report) -> String {
     let groups: [(&str, fn(&Change) -> bool); 4] = [
         ("Breaking", |c| c.breaking),
         ("Added", |c| !c.breaking && group(c.kind) == Group::Added),
-        ("Changed", |c| !c.breaking && group(c.kind) == Group::Changed),
-        ("Removed", |c| !c.breaking && group(c.kind) == Group::Removed),
+        ("Changed", |c| {
+            !c.breaking && group(c.kind) == Group::Changed
+        }),
+        ("Removed", |c| {
+            !c.breaking && group(c.kind) == Group::Removed
+        }),
     ];
     for (title, wanted) in groups {
         let changes: Vec<&Change> = report.changes.iter().filter(|c| wanted(c)).collect();
@@ -150,7 +156,8 @@ mod tests {
 
     #[test]
     fn the_draft_moves_unreleased_notes_and_lists_spec_changes() {
-        let changelog = "# Changelog\n\nintro\n\n## [Unreleased]\n\n### Fixed\n- a fix\n\n## [0.0.9]\n- old\n";
+        let changelog =
+            "# Changelog\n\nintro\n\n## [Unreleased]\n\n### Fixed\n- a fix\n\n## [0.0.9]\n- old\n";
         let report = Report {
             old_version: Some("2.167".into()),
             new_version: Some("2.168".into()),
@@ -160,7 +167,11 @@ mod tests {
             },
             changes: vec![
                 change(Kind::PropertyRenamed, "Connection.id", true),
-                change(Kind::ParameterAdded, "GET /2/connections query:since", false),
+                change(
+                    Kind::ParameterAdded,
+                    "GET /2/connections query:since",
+                    false,
+                ),
             ],
         };
         let after = draft(changelog, "xconn 0.2.0", &report, &["v".into()]).unwrap();

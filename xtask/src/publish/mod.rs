@@ -32,6 +32,7 @@ use serde_json::Value;
 use crate::diff;
 use crate::record::UpstreamRecord;
 use crate::workspace::{self, FRAGMENT};
+pub use manifests::refresh_lockfile;
 pub use record::RELEASES;
 use record::{PUBLISHED, Release};
 use version::{Bump, Version};
@@ -113,7 +114,12 @@ pub fn release(root: &Path, options: &Options) -> Result<bool> {
     Ok(true)
 }
 
-fn decide(root: &Path, last: &[Release], report: &diff::Report, ask_tool: bool) -> Result<Vec<Verdict>> {
+fn decide(
+    root: &Path,
+    last: &[Release],
+    report: &diff::Report,
+    ask_tool: bool,
+) -> Result<Vec<Verdict>> {
     let mut verdicts: Vec<Verdict> = Vec::new();
     for release in last {
         let mut reasons = Vec::new();
@@ -134,7 +140,11 @@ fn decide(root: &Path, last: &[Release], report: &diff::Report, ask_tool: bool) 
         let bump = if reasons.is_empty() {
             reasons.push(format!(
                 "nothing breaking{}",
-                if ask_tool { "" } else { " in the spec (add --semver-checks to ask the compiler's rules too)" }
+                if ask_tool {
+                    ""
+                } else {
+                    " in the spec (add --semver-checks to ask the compiler's rules too)"
+                }
             ));
             Bump::Patch
         } else {
@@ -153,11 +163,16 @@ fn decide(root: &Path, last: &[Release], report: &diff::Report, ask_tool: bool) 
 /// `cargo xtask release --record-baseline`: the manifests' versions at
 /// `commit` become each crate's last release.
 pub fn record_baseline(root: &Path, commit: &str) -> Result<bool> {
-    let commit = git(root, &["rev-parse", "--verify", &format!("{commit}^{{commit}}")])?;
+    let commit = git(
+        root,
+        &["rev-parse", "--verify", &format!("{commit}^{{commit}}")],
+    )?;
     let mut releases = Vec::new();
     for (name, manifest) in PUBLISHED {
         let text = git_show(root, &commit, manifest)?;
-        let doc: toml_edit::DocumentMut = text.parse().with_context(|| format!("{manifest} at {commit}"))?;
+        let doc: toml_edit::DocumentMut = text
+            .parse()
+            .with_context(|| format!("{manifest} at {commit}"))?;
         let version = doc
             .get("package")
             .and_then(|p| p.get("version"))
@@ -186,7 +201,10 @@ pub fn semver_checks(root: &Path) -> Result<bool> {
     }
     let mut ok = true;
     for release in record::read(root)? {
-        println!("== {} against {} ({})", release.name, release.version, release.commit);
+        println!(
+            "== {} against {} ({})",
+            release.name, release.version, release.commit
+        );
         if !semver_checks::check(root, &release, None)? {
             eprintln!(
                 "{}: its public API changed more than its version says; run `cargo xtask release \

@@ -100,6 +100,9 @@ mod tests {
         let after = render(before, &[release]).unwrap();
         assert!(after.starts_with("# why\n"), "{after}");
         assert!(after.contains("version = \"0.2.0\""), "{after}");
-        assert!(after.contains(&format!("commit = \"{}\"", "b".repeat(40))), "{after}");
+        assert!(
+            after.contains(&format!("commit = \"{}\"", "b".repeat(40))),
+            "{after}"
+        );
     }
 }

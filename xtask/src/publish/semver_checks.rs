@@ -30,8 +30,8 @@ pub fn check(root: &Path, release: &Release, release_type: Option<&str>) -> Resu
     if let Some(kind) = release_type {
         cmd.args(["--release-type", kind]);
     }
-    let status = cmd
-        .status()
-        .context("cannot run `cargo semver-checks` (install: cargo install cargo-semver-checks --locked)")?;
+    let status = cmd.status().context(
+        "cannot run `cargo semver-checks` (install: cargo install cargo-semver-checks --locked)",
+    )?;
     Ok(status.success())
 }

@@ -58,8 +58,9 @@ impl FromStr for Version {
             bail!("`{s}` is not MAJOR.MINOR.PATCH");
         };
         let num = |p: &str| {
-            p.parse::<u64>()
-                .with_context(|| format!("`{s}` is not MAJOR.MINOR.PATCH (pre-releases are not used)"))
+            p.parse::<u64>().with_context(|| {
+                format!("`{s}` is not MAJOR.MINOR.PATCH (pre-releases are not used)")
+            })
         };
         Ok(Version {
             major: num(major)?,
