@@ -134,7 +134,8 @@ fn decide(
             ),
             _ => {}
         }
-        if ask_tool && !semver_checks::check(root, release, Some("patch"))? {
+        let patch = release.version.bumped(Bump::Patch);
+        if ask_tool && !semver_checks::check(root, release, Some(patch))? {
             reasons.push("cargo-semver-checks finds a breaking change".to_owned());
         }
         let bump = if reasons.is_empty() {

@@ -47,6 +47,29 @@ impl Version {
     }
 }
 
+impl Version {
+    /// The `--release-type` that `cargo-semver-checks` holds a release
+    /// `self -> next` to. Like cargo, it treats a 0.x crate's minor as its
+    /// major: 0.1.0 -> 0.2.0 may break ("major"), 0.1.0 -> 0.1.1 may add
+    /// ("minor"). An unchanged version is checked as the next patch release.
+    pub fn release_type(self, next: Version) -> &'static str {
+        let next = if next == self {
+            self.bumped(Bump::Patch)
+        } else {
+            next
+        };
+        match (
+            self.major,
+            next.major != self.major,
+            next.minor != self.minor,
+        ) {
+            (_, true, _) | (0, false, true) => "major",
+            (0, false, false) | (_, false, true) => "minor",
+            _ => "patch",
+        }
+    }
+}
+
 impl FromStr for Version {
     type Err = anyhow::Error;
 
@@ -98,5 +121,16 @@ mod tests {
         assert_eq!(v("0.1.0+2.167"), v("0.1.0"));
         assert!("0.1".parse::<Version>().is_err());
         assert!("0.1.0-rc.1".parse::<Version>().is_err());
+    }
+
+    #[test]
+    fn release_types_follow_cargo_for_0x() {
+        assert_eq!(v("0.1.0").release_type(v("0.2.0")), "major");
+        assert_eq!(v("0.1.0").release_type(v("0.1.1")), "minor");
+        assert_eq!(v("0.1.0").release_type(v("0.1.0")), "minor");
+        assert_eq!(v("1.0.0").release_type(v("2.0.0")), "major");
+        assert_eq!(v("1.0.0").release_type(v("1.1.0")), "minor");
+        assert_eq!(v("1.0.0").release_type(v("1.0.1")), "patch");
+        assert_eq!(v("1.0.0").release_type(v("1.0.0")), "patch");
     }
 }
