@@ -47,9 +47,13 @@ pub fn run(root: &Path) -> Result<bool> {
     Ok(too_new.is_empty())
 }
 
+/// A locked package that declares a higher `rust-version` than ours:
+/// `(name, version, rust_version)`.
+type TooNew = (String, String, RustVersion);
+
 /// The workspace's MSRV (its members' highest `rust-version`) and the
-/// packages that declare a higher one: `(name, version, rust_version)`.
-fn check(metadata: &Value) -> Result<(RustVersion, Vec<(String, String, RustVersion)>)> {
+/// packages that declare a higher one.
+fn check(metadata: &Value) -> Result<(RustVersion, Vec<TooNew>)> {
     let members: Vec<&str> = metadata["workspace_members"]
         .as_array()
         .context("no workspace_members")?

@@ -59,7 +59,8 @@ fn spec_changes(report: &Report) -> String {
         out.push_str("No change to the Stream Connections API.\n\n");
         return out;
     }
-    let groups: [(&str, fn(&Change) -> bool); 4] = [
+    type Wanted = fn(&Change) -> bool;
+    let groups: [(&str, Wanted); 4] = [
         ("Breaking", |c| c.breaking),
         ("Added", |c| !c.breaking && group(c.kind) == Group::Added),
         ("Changed", |c| {
