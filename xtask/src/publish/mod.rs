@@ -90,6 +90,12 @@ pub fn release(root: &Path, options: &Options) -> Result<bool> {
     for line in &lines {
         println!("{line}");
     }
+    if !options.semver_checks {
+        println!(
+            "(from the spec alone: add --semver-checks to hold hand-written changes to the \
+             compiler's rules too)"
+        );
+    }
     if options.dry_run {
         return Ok(true);
     }
@@ -139,14 +145,14 @@ fn decide(
             reasons.push("cargo-semver-checks finds a breaking change".to_owned());
         }
         let bump = if reasons.is_empty() {
-            reasons.push(format!(
-                "nothing breaking{}",
+            reasons.push(
                 if ask_tool {
-                    ""
+                    "nothing breaking in the spec or by cargo-semver-checks"
                 } else {
-                    " in the spec (add --semver-checks to ask the compiler's rules too)"
+                    "nothing breaking in the spec"
                 }
-            ));
+                .to_owned(),
+            );
             Bump::Patch
         } else {
             Bump::Breaking
