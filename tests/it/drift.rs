@@ -333,3 +333,75 @@ fn every_operation_and_query_parameter_is_covered() {
         file = COVERAGE_FILE,
     );
 }
+
+/// The default base URL is the spec's first server, wherever it is named:
+/// `xconn_sdk::spec::SERVER_URL` (generated), `xconn_ext::DEFAULT_BASE_URL`
+/// (which reads it) and the README's configuration example.
+#[test]
+fn the_default_base_url_is_the_spec_server() {
+    let fragment = fragment();
+    let mut drift = Drift::default();
+    let server = fragment
+        .pointer("/servers/0/url")
+        .and_then(Value::as_str)
+        .map(|u| u.trim_end_matches('/').to_owned());
+    drift.equal(
+        "servers[0].url",
+        "regenerate (`cargo xtask generate`): xconn_sdk::spec::SERVER_URL is stale",
+        server.as_deref(),
+        Some(spec::SERVER_URL),
+    );
+    drift.equal(
+        "the default base URL",
+        "xconn_ext::DEFAULT_BASE_URL in xconn-ext/src/client/mod.rs must be \
+         xconn_sdk::spec::SERVER_URL",
+        spec::SERVER_URL,
+        xconn_ext::DEFAULT_BASE_URL,
+    );
+    let readme = include_str!("../../README.md");
+    let example = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("base_url = \""))
+        .and_then(|rest| rest.strip_suffix('"'));
+    drift.equal(
+        "the README's `base_url = \"...\"` example",
+        "edit README.md (\"Against the real API\")",
+        Some(spec::SERVER_URL),
+        example,
+    );
+    drift.check();
+}
+
+/// Query parameters xconn-ext sends on every call of the operation, by
+/// operation id. A parameter the spec makes required must be one of them,
+/// or existing calls fail with 400 (`xtask diff` marks the change breaking).
+const ALWAYS_SENT: &[(&str, &[&str])] = &[];
+
+#[test]
+fn every_required_query_parameter_is_always_sent() {
+    let fragment = fragment();
+    let mut unsent = Vec::new();
+    for (path, methods) in fragment["paths"].as_object().expect("paths") {
+        for (method, op) in methods.as_object().expect("methods") {
+            let id = op["operationId"].as_str().unwrap_or("?");
+            let sent = ALWAYS_SENT
+                .iter()
+                .find(|(op_id, _)| *op_id == id)
+                .map_or(&[][..], |(_, names)| *names);
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let p = resolve(&fragment, p);
+                let name = p["name"].as_str().unwrap_or("?");
+                if p["in"] == "query" && p["required"] == true && !sent.contains(&name) {
+                    unsent.push(format!("{} {path} `{name}`", method.to_uppercase()));
+                }
+            }
+        }
+    }
+    assert!(
+        unsent.is_empty(),
+        "required query parameters that xconn-ext does not always send: {unsent:?}; make its \
+         request builder take and send them (xconn-ext/src/wire/mod.rs and the operation's \
+         module, e.g. xconn-ext/src/list.rs), then add them to ALWAYS_SENT in \
+         tests/it/drift.rs"
+    );
+}

@@ -4611,6 +4611,8 @@ pub const COMMA_SEPARATED_QUERY_PARAMS: &[&str] = &["connection.fields", "endpoi
 pub mod spec {
     /// The spec's `info.version`.
     pub const SPEC_VERSION: &str = "2.167";
+    /// The spec's first `servers` URL (no trailing `/`): the production API, the default base URL.
+    pub const SERVER_URL: &str = "https://api.x.com";
     /// One operation of the fragment.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct Operation {

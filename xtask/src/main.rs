@@ -6,14 +6,20 @@
 //!   and brings every place that names the spec version in line;
 //! - `check`    writes nothing and fails, naming the fixing command, when any
 //!   of those is stale or was edited by hand;
-//! - `diff`     reports what changed between two upstream releases, and what breaks.
+//! - `diff`     reports what changed between two upstream releases, and what breaks;
+//! - `release`  decides and writes the crates' next versions and drafts the
+//!   changelog (`--record-baseline` records a release once it is tagged);
+//! - `semver-checks` holds the versions to the compiler's rules (CI);
+//! - `msrv`     fails when a locked dependency needs a newer Rust than ours.
 
 mod adjust;
 mod check;
 mod diff;
 mod extract;
 mod generate;
+mod msrv;
 mod openapi;
+mod publish;
 mod record;
 mod release;
 mod source;
@@ -82,6 +88,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
     },
+    /// Decide each published crate's next version from what changed since
+    /// its last release (releases.toml), write it into the manifests and
+    /// Cargo.lock, and draft the CHANGELOG.md section.
+    Release {
+        /// Compare the spec against this fragment instead of the one at the
+        /// last release's commit.
+        #[arg(long)]
+        old_spec: Option<PathBuf>,
+        /// Ask cargo-semver-checks too (catches hand-written breaks; slow).
+        #[arg(long)]
+        semver_checks: bool,
+        /// Print the decision only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Instead: record the manifests' versions at `--commit` as the last
+        /// release of each crate (after tagging it).
+        #[arg(long, conflicts_with_all = ["old_spec", "semver_checks", "dry_run"])]
+        record_baseline: bool,
+        /// The commit `--record-baseline` records.
+        #[arg(long, default_value = "HEAD", requires = "record_baseline")]
+        commit: String,
+    },
+    /// Compare each published crate's public API with its last release
+    /// (releases.toml) with cargo-semver-checks; fails when a crate broke
+    /// without the version bump that needs.
+    SemverChecks,
+    /// Fail when a locked dependency declares a rust-version above the
+    /// workspace's.
+    Msrv,
 }
 
 fn main() -> ExitCode {
@@ -92,6 +127,26 @@ fn main() -> ExitCode {
         Command::Generate { spec, out } => cmd_generate(&root, spec, out),
         Command::Check => check::run(&root),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
+        Command::Release {
+            record_baseline: true,
+            commit,
+            ..
+        } => publish::record_baseline(&root, &commit),
+        Command::Release {
+            old_spec,
+            semver_checks,
+            dry_run,
+            ..
+        } => publish::release(
+            &root,
+            &publish::Options {
+                old_spec,
+                semver_checks,
+                dry_run,
+            },
+        ),
+        Command::SemverChecks => publish::semver_checks(&root),
+        Command::Msrv => msrv::run(&root),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -156,8 +211,14 @@ fn cmd_generate(root: &Path, spec: Option<PathBuf>, out: Option<PathBuf>) -> Res
     write(&out, &code)?;
     println!("wrote {}", out.display());
     if let Some((plan, version)) = release_plan {
-        for file in release::apply(root, &plan)? {
+        let written = release::apply(root, &plan)?;
+        for file in &written {
             println!("wrote {file} (spec version {version})");
+        }
+        // The manifests' versions are in Cargo.lock too: keep it in line, so
+        // that CI's `--locked` builds pass with what is committed.
+        if written.iter().any(|f| f.ends_with("Cargo.toml")) && publish::refresh_lockfile(root)? {
+            println!("updated Cargo.lock (the workspace's own crates only)");
         }
     }
     Ok(true)

@@ -24,6 +24,8 @@ pub fn render(spec: &Value) -> Result<String> {
 /// Every fact `xconn_sdk::spec` carries, as found in the fragment.
 struct Facts {
     version: String,
+    /// The first of `servers`: the production API, the default base URL.
+    server_url: String,
     operations: Vec<Op>,
     endpoints: Vec<String>,
     endpoint_ids: Vec<String>,
@@ -95,8 +97,16 @@ impl Facts {
             .into_iter()
             .collect();
 
+        let server_url = spec
+            .pointer("/servers/0/url")
+            .and_then(Value::as_str)
+            .context("the spec has no servers[0].url (the default base URL)")?
+            .trim_end_matches('/')
+            .to_owned();
+
         Ok(Facts {
             version,
+            server_url,
             operations: operations(spec)?,
             endpoints: string_enum(spec, param_schema(spec, history, "endpoints")?)
                 .context("GET /2/connections `endpoints`")?,
@@ -123,6 +133,7 @@ impl Facts {
     fn to_rust(&self) -> String {
         let Facts {
             version,
+            server_url,
             operations,
             endpoints,
             endpoint_ids,
@@ -147,6 +158,11 @@ impl Facts {
         let _ = writeln!(
             out,
             "/// The spec's `info.version`.\npub const SPEC_VERSION: &str = {version:?};"
+        );
+        let _ = writeln!(
+            out,
+            "/// The spec's first `servers` URL (no trailing `/`): the production API, \
+             the default base URL.\npub const SERVER_URL: &str = {server_url:?};"
         );
         out.push_str(
             "/// One operation of the fragment.\n\
@@ -397,6 +413,7 @@ mod tests {
         assert_eq!(facts.statuses, ["active", "inactive", "all"]);
         assert_eq!(facts.status_default.as_deref(), Some("active"));
         assert_eq!((facts.max_results_min, facts.max_results_max), (1, 100));
+        assert_eq!(facts.server_url, "https://api.x.com");
         assert!(facts.problem_slugs.iter().any(|s| s == "invalid-request"));
         assert!(
             facts
@@ -425,6 +442,11 @@ mod tests {
         max_results(&mut spec)["schema"]["minimum"] = (-1).into();
         let err = format!("{:#}", Facts::gather(&spec).err().unwrap());
         assert!(err.contains("`minimum` is not a u32: -1"), "{err}");
+
+        let mut spec = fragment();
+        spec["servers"] = serde_json::json!([]);
+        let err = format!("{:#}", Facts::gather(&spec).err().unwrap());
+        assert!(err.contains("no servers[0].url"), "{err}");
 
         let mut spec = fragment();
         max_results(&mut spec)["name"] = "page_size".into();

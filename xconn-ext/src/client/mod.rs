@@ -20,7 +20,7 @@ use crate::wire::{Exchange, Operation, Sdk, SdkClient, SdkResult, Token};
 pub const HTTP_LOG_TARGET: &str = "xconn_ext::http";
 
 /// The production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+pub const DEFAULT_BASE_URL: &str = xconn_sdk::spec::SERVER_URL;
 /// Environment variable read by [`Client::from_env`] for the token.
 pub const TOKEN_ENV: &str = "X_BEARER_TOKEN";
 /// Environment variable read by [`Client::from_env`] for the base URL.

@@ -19,8 +19,8 @@
 //! or removed are breaking; an added optional query parameter or operation
 //! is not, but its note says what xconn-ext must do about it.
 //!
-//! The walk is split by concern: `operations` (and their request bodies and
-//! responses), `parameters`, `schemas` (compared by position),
+//! The walk is split by concern: `servers` (the default base URL),
+//! `operations` (their security, request bodies and responses), `parameters`, `schemas` (compared by position),
 //! `keywords` (what each schema keyword means for compatibility),
 //! `schema_names` (renames, additions, removals), `problem_types`, with the
 //! findings in `report` and their rendering in `output`.
@@ -33,6 +33,7 @@ mod problem_types;
 mod report;
 mod schema_names;
 mod schemas;
+mod servers;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +63,7 @@ fn diff_fragments(old: &Value, new: &Value) -> Report {
     adjust::open_problem_union(&mut new_open);
 
     let mut differ = Differ::new(&old_open, &new_open);
+    differ.servers();
     differ.operations();
     differ.schemas(old, new);
     differ.problem_types(old, new);

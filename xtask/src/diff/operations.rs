@@ -57,6 +57,7 @@ impl<'a> Differ<'a> {
             .values(Some(json!(op_id(old))), Some(json!(op_id(new))))
             .because("the generated method is named after the operationId, and xconn-ext calls it");
         }
+        self.security(&label, old, new);
         self.parameters(&label, old, new);
         self.request_body(&label, old, new);
         self.responses(&label, old, new);

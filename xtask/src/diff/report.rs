@@ -7,6 +7,7 @@ use serde_json::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Section {
+    Servers,
     Operations,
     Parameters,
     Request,
@@ -18,6 +19,7 @@ pub enum Section {
 impl Section {
     pub(super) fn title(self) -> &'static str {
         match self {
+            Section::Servers => "Servers",
             Section::Operations => "Operations",
             Section::Parameters => "Parameters",
             Section::Request => "Request bodies",
@@ -31,6 +33,9 @@ impl Section {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    DefaultServerChanged,
+    ServersChanged,
+    SecurityChanged,
     OperationAdded,
     OperationRemoved,
     OperationIdChanged,

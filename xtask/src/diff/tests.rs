@@ -787,3 +787,57 @@ fn text_and_json_renderings() {
     assert_eq!(first["kind"], json!("parameter-removed"));
     assert_eq!(first["breaking"], json!(true));
 }
+
+#[test]
+fn default_server_and_security_changes_are_reported() {
+    let old = spec(get(json!([]), json!({"type": "object"})), json!({}));
+
+    let mut moved = old.clone();
+    moved["servers"] = json!([{"url": "https://api.twitter.com/"}]);
+    let found = changes(&old, &moved);
+    assert_breaking(&found, Kind::DefaultServerChanged, "servers[0]", true);
+    let change = find(&found, Kind::DefaultServerChanged, "servers[0]");
+    assert_eq!(change.new, Some(json!("https://api.twitter.com")));
+
+    let mut more = old.clone();
+    more["servers"] = json!([{"url": "https://api.x.com"}, {"url": "https://sandbox.x.com"}]);
+    assert_breaking(
+        &changes(&old, &more),
+        Kind::ServersChanged,
+        "servers",
+        false,
+    );
+    // A trailing slash is the same server.
+    let mut slash = old.clone();
+    slash["servers"] = json!([{"url": "https://api.x.com/"}]);
+    assert!(changes(&old, &slash).is_empty());
+
+    let secured = |reqs: Value| {
+        let mut s = old.clone();
+        s["paths"]["/2/connections"]["get"]["security"] = reqs;
+        s["components"]["securitySchemes"]["OAuth2"] = json!({"type": "oauth2"});
+        s
+    };
+    let bearer = secured(json!([{"BearerToken": []}]));
+    let either = secured(json!([{"BearerToken": []}, {"OAuth2": ["tweet.read"]}]));
+    let oauth = secured(json!([{"OAuth2": ["tweet.read"]}]));
+    let loc = "GET /2/connections security";
+    assert_breaking(
+        &changes(&bearer, &either),
+        Kind::SecurityChanged,
+        loc,
+        false,
+    );
+    assert_breaking(&changes(&bearer, &oauth), Kind::SecurityChanged, loc, true);
+    assert_breaking(&changes(&either, &bearer), Kind::SecurityChanged, loc, true);
+    // The scheme a requirement names changing its definition is a change too.
+    let mut redefined = bearer.clone();
+    redefined["components"]["securitySchemes"]["BearerToken"] = json!({"type": "apiKey"});
+    assert_breaking(
+        &changes(&bearer, &redefined),
+        Kind::SecurityChanged,
+        loc,
+        true,
+    );
+    assert!(changes(&bearer, &bearer).is_empty());
+}

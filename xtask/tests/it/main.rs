@@ -7,11 +7,13 @@
 //! look at `../shared` (`shared_upstream`) compare those fixtures with the
 //! real releases, and skip when it is absent.
 
+mod bumps;
 mod check;
 mod common;
 mod diff;
 mod extract;
 mod generate;
+mod packaging;
 mod release;
 mod scenarios;
 mod shared_upstream;

@@ -1,0 +1,235 @@
+//! Each scenario spec change of `scenarios.rs` ends in the right release:
+//! `cargo xtask release` (against the checked-in fragment as the last
+//! release's) bumps each crate's version, writes the workspace's dependency
+//! lines and drafts the changelog.
+//!
+//! The verdicts here come from the spec diff, which is what `release`
+//! decides from by default, and is cheap: no crate is built. The compiler's
+//! rules (`cargo-semver-checks`, minutes per crate and version) are applied
+//! by CI's `cargo xtask semver-checks` to the real workspace, and would only
+//! confirm here what `scenarios.rs` already shows by building `xconn-ext`:
+//! the breaking changes break the generated types that `xconn-ext` both
+//! destructures and exposes (`Client::sdk()`).
+
+use std::fs;
+use std::process::Command;
+
+use crate::common::{
+    FRAGMENT, SpecChange, assert_success, copy_of_workspace, no_upstream, path_str, read_json,
+    stdout, workspace_root, write_json, xtask_at,
+};
+
+/// The versions after `release`: xconn-sdk's, xconn-ext's (with their
+/// build metadata) and the workspace's requirement lines on them.
+#[derive(Debug, PartialEq, Eq)]
+struct Released {
+    sdk: String,
+    ext: String,
+    requirements: (String, String),
+    changelog: String,
+    printed: String,
+}
+
+fn release_after(change: SpecChange) -> Released {
+    let root = copy_of_workspace();
+    let r = root.path();
+    for file in ["releases.toml", "CHANGELOG.md"] {
+        fs::copy(workspace_root().join(file), r.join(file)).unwrap();
+    }
+    let old = r.join("last-release.json");
+    fs::copy(r.join(FRAGMENT), &old).unwrap();
+    let mut spec = read_json(&r.join(FRAGMENT));
+    change.apply(&mut spec);
+    write_json(&r.join(FRAGMENT), &spec);
+
+    let empty = no_upstream();
+    let output = xtask_at(r, &["release", "--old-spec", path_str(&old)], empty.path());
+    assert_success(&output);
+    let manifest = |rel: &str| -> toml_edit::DocumentMut {
+        fs::read_to_string(r.join(rel)).unwrap().parse().unwrap()
+    };
+    let version = |rel: &str| {
+        manifest(rel)["package"]["version"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let root_manifest = manifest("Cargo.toml");
+    let requirement = |name: &str| {
+        root_manifest["workspace"]["dependencies"][name]["version"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    Released {
+        sdk: version("xconn-sdk/Cargo.toml"),
+        ext: version("xconn-ext/Cargo.toml"),
+        requirements: (requirement("xconn-sdk"), requirement("xconn-ext")),
+        changelog: fs::read_to_string(r.join("CHANGELOG.md")).unwrap(),
+        printed: stdout(&output),
+    }
+}
+
+/// The last release's version with `bump` (spec version as metadata).
+#[track_caller]
+fn assert_release(change: SpecChange, sdk: &str, ext: &str) {
+    let released = release_after(change);
+    let spec = crate::common::read_json(&workspace_root().join("openapi/upstream.json"))["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        (released.sdk.as_str(), released.ext.as_str()),
+        (
+            format!("{sdk}+{spec}").as_str(),
+            format!("{ext}+{spec}").as_str()
+        ),
+        "{change:?}: {}",
+        released.printed
+    );
+    assert_eq!(
+        released.requirements,
+        (sdk.to_owned(), ext.to_owned()),
+        "{change:?}: the workspace's dependency lines"
+    );
+    let heading = format!("## xconn-sdk {sdk}, xconn-ext {ext} (X API spec {spec}) - ");
+    assert!(
+        released.changelog.contains(&heading),
+        "{change:?}: no `{heading}` in the drafted changelog:\n{}",
+        released.changelog
+    );
+}
+
+fn last_release() -> (String, String) {
+    let text = fs::read_to_string(workspace_root().join("releases.toml")).unwrap();
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let v = |name: &str| doc[name]["version"].as_str().unwrap().to_owned();
+    (v("xconn-sdk"), v("xconn-ext"))
+}
+
+/// `0.y.z` -> `0.(y+1).0` for a breaking release, `0.y.(z+1)` otherwise.
+fn next(version: &str, breaking: bool) -> String {
+    let parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap()).collect();
+    assert_eq!(
+        parts[0], 0,
+        "the crates are 0.x: a breaking release bumps the minor"
+    );
+    if breaking {
+        format!("0.{}.0", parts[1] + 1)
+    } else {
+        format!("0.{}.{}", parts[1], parts[2] + 1)
+    }
+}
+
+#[track_caller]
+fn assert_bumps(change: SpecChange, sdk_breaks: bool, ext_breaks: bool) {
+    let (sdk, ext) = last_release();
+    assert_release(change, &next(&sdk, sdk_breaks), &next(&ext, ext_breaks));
+}
+
+#[test]
+fn renamed_successful_kills_is_a_breaking_release_of_both() {
+    assert_bumps(SpecChange::SuccessfulKillsRenamed, true, true);
+}
+
+#[test]
+fn new_connection_field_is_a_breaking_release_of_both() {
+    let released = release_after(SpecChange::ConnectionTagAdded);
+    // The draft says what breaks, under its own heading.
+    let breaking = released
+        .changelog
+        .split("#### Breaking\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Breaking list:\n{}", released.changelog));
+    assert!(breaking.contains("tag"), "{}", released.changelog);
+    assert_bumps(SpecChange::ConnectionTagAdded, true, true);
+}
+
+#[test]
+fn renamed_connection_schema_is_a_breaking_release_of_both() {
+    assert_bumps(SpecChange::ConnectionRenamed, true, true);
+}
+
+/// xconn-ext still builds (it classifies problems by path), but the
+/// generated problem types' variants are named after the full URI
+/// (`HttpsApiXCom2ProblemsInvalidRequest`): a breaking release of xconn-sdk,
+/// and so of xconn-ext, whose public API exposes xconn-sdk's.
+#[test]
+fn moved_problem_host_is_a_breaking_release_of_both() {
+    assert_bumps(SpecChange::ProblemHostMoved, true, true);
+}
+
+#[test]
+fn raised_max_results_is_a_patch_release_of_both() {
+    assert_bumps(SpecChange::MaxResultsRaised, false, false);
+}
+
+#[test]
+fn new_optional_query_parameter_is_a_patch_release_of_both() {
+    let released = release_after(SpecChange::SinceParameterAdded);
+    let added = released
+        .changelog
+        .split("#### Added\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Added list:\n{}", released.changelog));
+    assert!(added.contains("query:since"), "{}", released.changelog);
+    assert_bumps(SpecChange::SinceParameterAdded, false, false);
+}
+
+/// Re-recording the last release is one command, reading the versions at
+/// the commit it is given (after the release is tagged).
+#[test]
+fn record_baseline_records_the_versions_at_a_commit() {
+    let root = copy_of_workspace();
+    let r = root.path();
+    fs::copy(
+        workspace_root().join("releases.toml"),
+        r.join("releases.toml"),
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@127.0.0.1"])
+            .args(args)
+            .current_dir(r)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "released"]);
+    let released = git(&["rev-parse", "HEAD"]);
+    let manifest = fs::read_to_string(r.join("xconn-sdk/Cargo.toml")).unwrap();
+    let doc: toml_edit::DocumentMut = manifest.parse().unwrap();
+    let version = doc["package"]["version"].as_str().unwrap();
+    let sdk = version.split('+').next().unwrap().to_owned();
+    let bumped = manifest.replacen("version = \"0.", "version = \"7.", 1);
+    fs::write(r.join("xconn-sdk/Cargo.toml"), bumped).unwrap();
+    git(&["commit", "-qam", "later work"]);
+
+    let empty = no_upstream();
+    assert_success(&xtask_at(
+        r,
+        &["release", "--record-baseline", "--commit", &released[..12]],
+        empty.path(),
+    ));
+    let record: toml_edit::DocumentMut = fs::read_to_string(r.join("releases.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    for name in ["xconn-sdk", "xconn-ext"] {
+        assert_eq!(
+            record[name]["commit"].as_str(),
+            Some(released.as_str()),
+            "{name}"
+        );
+    }
+    // The version at the recorded commit, not the later one.
+    assert_eq!(record["xconn-sdk"]["version"].as_str(), Some(sdk.as_str()));
+}
