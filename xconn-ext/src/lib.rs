@@ -140,8 +140,10 @@ pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
     HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
-pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
-pub use list::{ListConnections, MAX_RESULTS_LIMIT};
+pub use error::{
+    ApiError, DecodeError, Error, InvalidInput, PartialErrors, RateLimited, TerminateError,
+};
+pub use list::{ConnectionStream, ListConnections, MAX_RESULTS_LIMIT};
 pub use terminate::MAX_UUIDS_PER_REQUEST;
 pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
 pub use types::connection::Connection;

@@ -1,6 +1,9 @@
 //! The one error type of this crate.
 
 pub(crate) mod classify;
+mod partial;
+
+pub use partial::PartialErrors;
 
 use std::fmt;
 use std::time::Duration;
@@ -58,6 +61,11 @@ pub enum Error {
     /// batches took effect: what they did and what was left undone.
     #[error(transparent)]
     PartialTermination(Box<TerminateError>),
+    /// A listing's responses carried partial errors (`errors` beside
+    /// `data`), and the caller did not accept them; see [`PartialErrors`]
+    /// for what was read and how to opt out.
+    #[error(transparent)]
+    PartialErrors(Box<PartialErrors>),
 }
 
 impl Error {
@@ -78,7 +86,9 @@ impl Error {
             Error::InvalidInput(_)
             | Error::Decode(_)
             | Error::RepeatedToken { .. }
-            | Error::ResponseTooLarge { .. } => false,
+            | Error::ResponseTooLarge { .. }
+            // The same listing would most likely carry them again.
+            | Error::PartialErrors(_) => false,
         }
     }
 
@@ -325,6 +335,7 @@ mod tests {
     fn error_is_send_sync_static() {
         assert_send_sync_static::<Error>();
         assert_send_sync_static::<TerminateError>();
+        assert_send_sync_static::<PartialErrors>();
     }
 
     #[test]
