@@ -106,6 +106,12 @@ pub enum WarningKind {
     /// (yet); after a few polls it is reported disconnected without a
     /// reason rather than kept forever.
     Unexplained,
+    /// A page the watch read carried partial errors (`errors` beside
+    /// `data`): one warning per error. When the active list carried them,
+    /// the duplicates guard ends nothing that poll (the list may be
+    /// incomplete, and a connection it left out could be the newest), and
+    /// one more warning says so; the next complete poll acts.
+    PartialErrors,
 }
 
 /// A problem the watch got over.
