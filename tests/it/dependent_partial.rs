@@ -267,3 +267,75 @@ async fn every_field_is_asked_for_by_default_and_fields_narrows_it() {
     assert_eq!(page.connections[0].id.as_deref(), Some("a"));
     narrowed.assert_calls(1);
 }
+
+#[tokio::test]
+async fn the_watch_warns_of_partial_errors_and_its_guard_ends_nothing_from_them() {
+    use xconn_ext::sandbox::RecordingSleep;
+    use xconn_ext::{EventKind, WarningKind, WatchEvent};
+
+    let server = MockServer::start_async().await;
+    let duplicated = |id: &str, at: &str| json!({"id": id, "endpoint_name": "filtered_stream", "connected_at": at});
+    let active = json!({
+        "data": [
+            duplicated("old", "2026-01-01T00:00:00Z"),
+            duplicated("new", "2026-01-02T00:00:00Z"),
+        ],
+        "meta": {"result_count": 2},
+        "errors": [partial("the active list is incomplete")],
+    });
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "active");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(active.to_string());
+    });
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "inactive");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(page(&[], &[], None));
+    });
+    let deletes = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+
+    let mut events = client(&server)
+        .watch()
+        .terminate_duplicates(1)
+        .sleep_impl(RecordingSleep::shared())
+        .stream();
+    let mut warnings = Vec::new();
+    loop {
+        let item = tokio::time::timeout(std::time::Duration::from_secs(30), events.next())
+            .await
+            .expect("the watch yields in time")
+            .expect("the watch goes on")
+            .expect("no error");
+        match item {
+            WatchEvent::Warning(w) => warnings.push(w),
+            WatchEvent::Connection(e) => assert_ne!(e.kind, EventKind::Terminated, "{e:?}"),
+            WatchEvent::Polled(_) => break,
+            _ => {}
+        }
+    }
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.kind == WarningKind::PartialErrors),
+        "{warnings:?}"
+    );
+    let texts: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        texts[0].contains("the active list is incomplete"),
+        "{texts:?}"
+    );
+    assert!(texts[1].contains("duplicates guard skipped"), "{texts:?}");
+    drop(events);
+    deletes.assert_calls(0);
+}
