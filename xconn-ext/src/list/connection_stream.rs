@@ -165,22 +165,22 @@ mod tests {
     }
 
     fn page(ids: &[&str], errors: usize) -> Page {
-        let mut page = Page::default();
-        page.connections = ids
-            .iter()
-            .map(|id| {
-                let mut c = Connection::default();
-                c.id = Some((*id).to_owned());
-                c
-            })
-            .collect();
-        page.errors = (0..errors)
-            .map(|i| Problem {
-                detail: Some(format!("problem {i}")),
-                ..Problem::default()
-            })
-            .collect();
-        page
+        Page {
+            connections: ids
+                .iter()
+                .map(|id| Connection {
+                    id: Some((*id).to_owned()),
+                    ..Connection::default()
+                })
+                .collect(),
+            errors: (0..errors)
+                .map(|i| Problem {
+                    detail: Some(format!("problem {i}")),
+                    ..Problem::default()
+                })
+                .collect(),
+            ..Page::default()
+        }
     }
 
     fn stream_of(pages: Vec<Page>, allow: bool) -> ConnectionStream {
