@@ -54,8 +54,11 @@ impl Client {
     /// [`ConnectionField::ALL`]), so `id` and the rest are present; the
     /// API's own default, when no field is named, leaves `id` out.
     /// [`ListConnections::fields`] narrows the list. The other parameters
-    /// are left to the API's defaults (active connections, 10 a page)
-    /// unless set.
+    /// are left to the API's defaults (active connections, its default page
+    /// size) unless set.
+    ///
+    /// [`ListConnections::stream`] does not drop the partial errors the API
+    /// may send beside the data: see [`ConnectionStream`].
     pub fn connections(&self) -> ListConnections {
         ListConnections {
             client: self.clone(),
