@@ -14,6 +14,7 @@
 //!   there, as the first examples print it); `.fields()` narrows it.
 
 use futures::{StreamExt, TryStreamExt};
+use httpmock::Then;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use xconn_ext::{Client, ConnectionField, Error, PartialErrors, RetryPolicy};
@@ -27,6 +28,13 @@ fn client(server: &MockServer) -> Client {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .expect("a client of the mock")
+}
+
+/// Answer 200 with the JSON `body`.
+fn json_200(then: Then, body: impl Into<String>) -> Then {
+    then.status(200)
+        .header("content-type", "application/json")
+        .body(body.into())
 }
 
 /// A connection as the API sends it, with every field.
@@ -70,19 +78,14 @@ fn two_pages_with_partial_errors(server: &MockServer) {
         when.method(GET)
             .path("/2/connections")
             .query_param_missing("pagination_token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .header("x-rate-limit-remaining", "8")
-            .body(page(&["a", "b"], &["first"], Some("p2")));
+        json_200(then, page(&["a", "b"], &["first"], Some("p2")))
+            .header("x-rate-limit-remaining", "8");
     });
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param("pagination_token", "p2");
-        then.status(200)
-            .header("content-type", "application/json")
-            .header("x-rate-limit-remaining", "7")
-            .body(page(&["c"], &["second"], None));
+        json_200(then, page(&["c"], &["second"], None)).header("x-rate-limit-remaining", "7");
     });
 }
 
@@ -121,6 +124,10 @@ async fn stream_yields_every_record_then_ends_with_the_partial_errors() {
     assert_eq!(partial.connections_read, 3);
     assert_eq!(partial.rate_limit.and_then(|rl| rl.remaining), Some(7));
     assert!(!end.is_retryable());
+    // What a service does with it: keep a copy, box it, send it on.
+    let copy: PartialErrors = (**partial).clone();
+    let boxed: Box<dyn std::error::Error + Send + Sync + 'static> = Box::new(copy);
+    assert!(boxed.to_string().contains("first"), "{boxed}");
     let text = end.to_string();
     assert!(
         text.contains("2 partial error(s)") && text.contains("second"),
@@ -158,13 +165,11 @@ async fn try_collect_is_an_error_unless_partial_errors_are_allowed() {
 }
 
 #[tokio::test]
-async fn a_clean_listing_ends_without_error_and_the_error_type_is_a_std_error() {
+async fn a_clean_listing_ends_without_error() {
     let server = MockServer::start_async().await;
     server.mock(|when, then| {
         when.method(GET).path("/2/connections");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(&["a"], &[], None));
+        json_200(then, page(&["a"], &[], None));
     });
     let all: Vec<_> = client(&server)
         .connections()
@@ -173,14 +178,6 @@ async fn a_clean_listing_ends_without_error_and_the_error_type_is_a_std_error() 
         .await
         .expect("no partial errors, no error");
     assert_eq!(all.len(), 1);
-
-    // What a service does with the error: box it, send it across tasks.
-    fn boxed<E: std::error::Error + Send + Sync + Clone + 'static>(
-        e: E,
-    ) -> Box<dyn std::error::Error + Send + Sync> {
-        Box::new(e)
-    }
-    let _: fn(PartialErrors) -> _ = boxed::<PartialErrors>;
 }
 
 #[tokio::test]
@@ -190,13 +187,14 @@ async fn plan_duplicates_refuses_a_listing_with_partial_errors_unless_told() {
         when.method(GET)
             .path("/2/connections")
             .query_param("status", "active");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(
+        json_200(
+            then,
+            page(
                 &["old", "new"],
                 &["some connections could not be read"],
                 None,
-            ));
+            ),
+        );
     });
     let deletes = server.mock(|when, then| {
         when.method(DELETE);
@@ -234,17 +232,16 @@ async fn every_field_is_asked_for_by_default_and_fields_narrows_it() {
         when.method(GET)
             .path("/2/connections")
             .query_param("connection.fields", every_field.as_str());
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(&["a"], &[], None));
+        json_200(then, page(&["a"], &[], None));
     });
     let narrowed = server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param("connection.fields", "id");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(json!({"data": [{"id": "a"}], "meta": {"result_count": 1}}).to_string());
+        json_200(
+            then,
+            json!({"data": [{"id": "a"}], "meta": {"result_count": 1}}).to_string(),
+        );
     });
     let client = client(&server);
 
@@ -287,17 +284,13 @@ async fn the_watch_warns_of_partial_errors_and_its_guard_ends_nothing_from_them(
         when.method(GET)
             .path("/2/connections")
             .query_param("status", "active");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(active.to_string());
+        json_200(then, active.to_string());
     });
     server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
             .query_param("status", "inactive");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(page(&[], &[], None));
+        json_200(then, page(&[], &[], None));
     });
     let deletes = server.mock(|when, then| {
         when.method(DELETE);
