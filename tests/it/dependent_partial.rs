@@ -9,7 +9,8 @@
 //!   `allow_partial_errors()` accepts them, and the stream's side channel
 //!   (`partial_errors()`, `rate_limit()`) can be read at any time.
 //! - A duplicates plan is never made from such a listing unless asked for
-//!   with `plan_duplicates_allowing_partial_errors`.
+//!   with `plan_duplicates_allowing_partial_errors`, and the watch's guard
+//!   ends nothing from it (it warns instead).
 //! - By default the library asks for every `connection.fields` (so `id` is
 //!   there, as the first examples print it); `.fields()` narrows it.
 
