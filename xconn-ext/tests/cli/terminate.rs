@@ -432,3 +432,43 @@ fn allow_partial_errors_plans_anyway_and_warns_about_each_error() {
     assert!(run.stderr.starts_with("warning: "), "{run:#?}");
     assert_eq!(delete.calls(), 1);
 }
+
+#[test]
+fn every_preview_read_from_a_listing_with_partial_errors_needs_the_flag() {
+    let server = MockServer::start();
+    mock_active_with_partial_errors(&server);
+    let delete = catch_all_deletes(&server);
+    for target in [&["--all"][..], &["--endpoint", "filtered_stream"]] {
+        let run = run_code(
+            xconn_mock(&server)
+                .arg("terminate")
+                .args(target)
+                .arg("--dry-run"),
+            5,
+        );
+        run.error_says(&[
+            "some connections could not be listed",
+            "--allow-partial-errors",
+        ]);
+        let run = run_code(
+            xconn_mock(&server).arg("terminate").args(target).args([
+                "--dry-run",
+                "--allow-partial-errors",
+                "-o",
+                "json",
+            ]),
+            0,
+        );
+        assert_eq!(run.json()["count"], 4, "{run:#?}");
+        assert!(run.stderr.starts_with("warning: "), "{run:#?}");
+    }
+    assert_eq!(delete.calls(), 0);
+}
+
+/// Any DELETE answers 500: a test that must send none counts them.
+fn catch_all_deletes(server: &MockServer) -> httpmock::Mock<'_> {
+    server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    })
+}
