@@ -244,6 +244,17 @@ async fn about_blank_429_is_rate_limited_with_the_reset_as_retry_after() {
         Some(Duration::from_secs(7))
     );
 
+    // Both: `Retry-After` wins over the window's reset (as documented on
+    // `Error::retry_after`), whichever is sooner.
+    for (retry_after, reset_in) in [(7, 600), (300, 20)] {
+        let reply = Reply::new(429, PROBLEM_JSON, TOO_MANY)
+            .header("x-rate-limit-remaining", 0)
+            .header("x-rate-limit-reset", unix_now() + reset_in)
+            .header("retry-after", retry_after);
+        let error = list_error(reply).await;
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(retry_after)));
+    }
+
     // Without any hint, there is no retry time, but it is still retryable.
     let error = list_error(Reply::new(429, PROBLEM_JSON, TOO_MANY)).await;
     assert_eq!(error.retry_after(), None);

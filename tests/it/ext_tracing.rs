@@ -159,10 +159,15 @@ async fn trace_output_has_spans_and_retries_but_never_the_token() {
             .iter()
             .any(|line| needles.iter().all(|needle| line.contains(needle)))
     };
+    // Every connection field by default (the spec's list, in its order).
+    let default_query = format!(
+        "query=\"connection.fields={}&max_results=1\"",
+        xconn_sdk::spec::CONNECTION_FIELDS.join(",")
+    );
     assert!(
         find(&[
             "method=\"GET\"",
-            "query=\"max_results=1\"",
+            &default_query,
             "status=503",
             "retry=\"retry\"",
             "retry_delay_ms="

@@ -11,6 +11,7 @@
 
 mod support;
 
+mod dependent_partial;
 mod drift;
 mod ext_client;
 mod ext_connection;

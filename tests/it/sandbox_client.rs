@@ -97,12 +97,14 @@ async fn projection_gives_exactly_the_asked_fields() {
             "{c:?}"
         );
     }
-    // Without `connection.fields`, the documented default: no `id`.
+    // Without `.fields()`, the library asks for every field (the API's
+    // own default, which the sandbox follows, leaves `id` out).
     let page = client.connections().send().await.unwrap();
+    assert!(!page.connections.is_empty());
     assert!(
         page.connections
             .iter()
-            .all(|c| c.id.is_none() && c.endpoint.is_some())
+            .all(|c| c.id.is_some() && c.endpoint.is_some() && c.connected_at.is_some())
     );
 }
 

@@ -423,6 +423,33 @@ async fn the_guard_ends_the_least_recently_connected_extras() {
     drop(sandbox);
 }
 
+/// As documented on `WatchEvent`: a poll's `Terminated` events come before
+/// its `Polled` summary, whose counts are from before the guard ran.
+#[tokio::test]
+async fn a_polls_terminations_precede_its_summary_which_counts_before_the_guard() {
+    let (sandbox, client, time) = sandbox_watch(SandboxConfig::default().seed(4)).await;
+    let before = client.plan_duplicates(1, &[]).await.unwrap();
+    assert!(!before.is_empty());
+    let mut stream = timed(client.watch().terminate_duplicates(1), &time);
+    let items = until_polls(&mut stream, 1).await;
+    let terminated = items
+        .iter()
+        .filter(|item| matches!(item, WatchEvent::Connection(e) if e.kind == EventKind::Terminated))
+        .count();
+    assert_eq!(terminated, before.to_end().len());
+    let Some(WatchEvent::Polled(summary)) = items.last() else {
+        panic!("the poll ends with its summary: {items:?}")
+    };
+    for (endpoint, counts) in before.counts() {
+        assert_eq!(
+            summary.active.get(endpoint).copied(),
+            Some(counts.active as u64),
+            "{endpoint}: the count from before the guard ended any"
+        );
+    }
+    drop(sandbox);
+}
+
 /// Matches `GET /2/connections?status={status}`.
 fn asks_for(when: When, status: &str) -> When {
     when.method(GET)

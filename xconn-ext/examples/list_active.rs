@@ -7,7 +7,7 @@
 mod common;
 
 use futures::TryStreamExt;
-use xconn_ext::{ConnectionField, ConnectionStatus};
+use xconn_ext::ConnectionStatus;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut active = client
         .connections()
         .status(ConnectionStatus::Active)
-        .fields(ConnectionField::ALL.iter().cloned())
+        // Every field is asked for by default: `id` and the rest are there.
         .max_results(100)
         .stream();
     let mut count = 0;

@@ -18,7 +18,12 @@
 //! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN`).
 //! let client = sandbox.client()?;
 //!
-//! // Every ended filtered-stream connection, across all pages, lazily.
+//! // Every ended filtered-stream connection, across all pages, lazily,
+//! // with every field (`id` included) unless `.fields(..)` narrows them.
+//! // Partial errors the API sends beside the data are not dropped: the
+//! // stream ends with `Err(Error::PartialErrors(..))` after the last record
+//! // (`.allow_partial_errors()` accepts them; `ended.partial_errors()`
+//! // shows them at any time).
 //! let mut ended = client
 //!     .connections()
 //!     .status(ConnectionStatus::Inactive)
@@ -26,7 +31,7 @@
 //!     .max_results(100)
 //!     .stream();
 //! while let Some(connection) = ended.try_next().await? {
-//!     assert!(!connection.is_active());
+//!     assert!(!connection.is_active() && connection.id.is_some());
 //!     println!(
 //!         "{:?} ended at {:?}: {:?}",
 //!         connection.id, connection.disconnected_at, connection.disconnect_reason
@@ -140,8 +145,10 @@ pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
     HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
 };
-pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
-pub use list::{ListConnections, MAX_RESULTS_LIMIT};
+pub use error::{
+    ApiError, DecodeError, Error, InvalidInput, PartialErrors, RateLimited, TerminateError,
+};
+pub use list::{ConnectionStream, ListConnections, MAX_RESULTS_LIMIT};
 pub use terminate::MAX_UUIDS_PER_REQUEST;
 pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
 pub use types::connection::Connection;

@@ -43,6 +43,8 @@ pub(crate) fn from_error_body(status: u16, headers: &HeaderMap, body: &[u8]) -> 
     let problem = parsed.unwrap_or_else(|| Problem::from_status(status));
     let kind = problem.kind(Some(status));
 
+    // `Retry-After` wins over the window's reset: it answers for this
+    // request (documented on `Error::retry_after`).
     let wait = retry_after(headers, now)
         .or_else(|| rate_limit.as_ref().and_then(|rl| rl.wait_until_reset(now)));
     if kind == ProblemKind::TooManyRequests {

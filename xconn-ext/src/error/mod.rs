@@ -1,6 +1,9 @@
 //! The one error type of this crate.
 
 pub(crate) mod classify;
+mod partial;
+
+pub use partial::PartialErrors;
 
 use std::fmt;
 use std::time::Duration;
@@ -38,7 +41,12 @@ pub enum Error {
     /// The connection failed or broke (DNS, connect, reset, TLS...).
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
-    /// A response arrived that could not be understood.
+    /// A response arrived that could not be understood: a success body
+    /// that does not decode, or a status this crate does not handle. A
+    /// redirect (`3xx`) is one: the client never follows redirects (one
+    /// could carry the request, and the token, elsewhere; X's API does not
+    /// send them), so a `302` comes back as `Error::Decode` with
+    /// [`DecodeError::status`] `302`, not retried.
     #[error(transparent)]
     Decode(Box<DecodeError>),
     /// The response body was larger than the configured limit
@@ -58,6 +66,11 @@ pub enum Error {
     /// batches took effect: what they did and what was left undone.
     #[error(transparent)]
     PartialTermination(Box<TerminateError>),
+    /// A listing's responses carried partial errors (`errors` beside
+    /// `data`), and the caller did not accept them; see [`PartialErrors`]
+    /// for what was read and how to opt out.
+    #[error(transparent)]
+    PartialErrors(Box<PartialErrors>),
 }
 
 impl Error {
@@ -78,12 +91,20 @@ impl Error {
             Error::InvalidInput(_)
             | Error::Decode(_)
             | Error::RepeatedToken { .. }
-            | Error::ResponseTooLarge { .. } => false,
+            | Error::ResponseTooLarge { .. }
+            // The same listing would most likely carry them again.
+            | Error::PartialErrors(_) => false,
         }
     }
 
-    /// How long the server asked us to wait, from `Retry-After` or the
-    /// rate-limit reset, when it said.
+    /// How long the server asked us to wait, when it said.
+    ///
+    /// When a response carries both, `Retry-After` wins over the
+    /// rate-limit window's reset (`x-rate-limit-reset`), sooner or later:
+    /// it is the server's answer about this request, the reset only about
+    /// the window. The reset is used for a `429` without `Retry-After`;
+    /// other error statuses give only `Retry-After`. A spent usage cap
+    /// gives `None` (no wait helps).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited(e) => e.retry_after,
@@ -213,7 +234,8 @@ pub struct ApiError {
     pub problem: Problem,
     /// The rate-limit headers of the response.
     pub rate_limit: Option<RateLimit>,
-    /// What `Retry-After` said.
+    /// What `Retry-After` said (never the rate-limit reset; `None` for a
+    /// spent usage cap).
     pub retry_after: Option<Duration>,
     /// The response's `Content-Type`.
     pub content_type: Option<String>,
@@ -243,7 +265,9 @@ pub struct RateLimited {
     pub problem: Problem,
     /// The rate-limit headers.
     pub rate_limit: Option<RateLimit>,
-    /// How long until a retry may succeed (reset or `Retry-After`).
+    /// How long until a retry may succeed: `Retry-After` when the response
+    /// had one (it wins over the reset), else the time until
+    /// `x-rate-limit-reset`.
     pub retry_after: Option<Duration>,
 }
 
@@ -261,10 +285,13 @@ impl fmt::Display for RateLimited {
 impl std::error::Error for RateLimited {}
 
 /// A response this crate could not decode, with what it saw.
+///
+/// Also what a redirect (`3xx`) becomes: redirects are never followed, so
+/// [`DecodeError::status`] is the `3xx` itself (e.g. `302`).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
-    /// The HTTP status.
+    /// The HTTP status (a `3xx` for a redirect, which is never followed).
     pub status: u16,
     /// The `Content-Type`, when known.
     pub content_type: Option<String>,
@@ -325,6 +352,7 @@ mod tests {
     fn error_is_send_sync_static() {
         assert_send_sync_static::<Error>();
         assert_send_sync_static::<TerminateError>();
+        assert_send_sync_static::<PartialErrors>();
     }
 
     #[test]

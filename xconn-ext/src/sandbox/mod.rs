@@ -28,7 +28,8 @@
 //!   1..=100 and 10 in spec 2.167) and `pagination_token`. Every list and bound comes from
 //!   the typed enums and `xconn_sdk::spec`, so the sandbox follows a regenerated spec.
 //!   Without `connection.fields` a connection shows [`DEFAULT_CONNECTION_FIELDS`] (the fields of the documented example: everything but
-//!   `id`); with it, exactly the asked fields. A field without a value (`disconnected_at` and
+//!   `id`); with it, exactly the asked fields (the library's `connections()` always sends it:
+//!   every field unless `.fields()` narrows them). A field without a value (`disconnected_at` and
 //!   `disconnect_reason` of an active connection) is omitted, never `null`. Connections are
 //!   listed newest `connected_at` first. `data` is omitted on an empty page, `meta.next_token`
 //!   on the last page. Tokens are opaque and bound to the `status`/`endpoints` filter (and the

@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::list::MAX_RESULTS_LIMIT;
+use crate::list::{ListConnections, MAX_RESULTS_LIMIT};
 use crate::types::connection::Connection;
 use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::types::problem::Problem;
 use crate::types::terminate_report::TerminateReport;
 
 /// Which active connections to keep and which to end, per endpoint.
@@ -38,6 +39,12 @@ use crate::types::terminate_report::TerminateReport;
 /// - a connection that has ended (`disconnected_at` or `disconnect_reason`
 ///   set) is not active and is listed in [`DuplicatesPlan::unplanned`] too;
 /// - a UUID seen twice (a record repeated across pages) counts once.
+///
+/// A plan read from the API by [`Client::plan_duplicates`] is never made
+/// from a listing that carried partial errors (the API said the listing is
+/// incomplete, so a connection it left out could be the newest); with
+/// [`Client::plan_duplicates_allowing_partial_errors`] it is, and
+/// [`DuplicatesPlan::partial_errors`] says what the API reported.
 // No `#[non_exhaustive]`: the fields are private, so adding one cannot
 // break a caller anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +55,8 @@ pub struct DuplicatesPlan {
     to_end: Vec<Connection>,
     unplanned: Vec<Connection>,
     counts: BTreeMap<StreamEndpoint, EndpointCounts>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    partial_errors: Vec<Problem>,
 }
 
 /// How many active connections one endpoint has, keeps and loses.
@@ -148,6 +157,7 @@ impl DuplicatesPlan {
             to_end,
             unplanned,
             counts,
+            partial_errors: Vec::new(),
         })
     }
 
@@ -192,16 +202,30 @@ impl DuplicatesPlan {
     pub fn counts(&self) -> &BTreeMap<StreamEndpoint, EndpointCounts> {
         &self.counts
     }
+
+    /// The partial errors of the listing the plan was made from: empty
+    /// unless it came from
+    /// [`Client::plan_duplicates_allowing_partial_errors`] and the API
+    /// reported some (a plan from [`DuplicatesPlan::from_active`] has none).
+    pub fn partial_errors(&self) -> &[Problem] {
+        &self.partial_errors
+    }
 }
 
 impl Client {
     /// Every active connection, with the fields a duplicates plan needs
     /// (`id`, `endpoint_name`, `connected_at`), across all pages; only of
-    /// `endpoints` unless it is empty.
+    /// `endpoints` unless it is empty. A listing that carried partial
+    /// errors is [`Error::PartialErrors`], as with
+    /// [`ListConnections::stream`](crate::ListConnections::stream).
     pub async fn active_connections(
         &self,
         endpoints: &[StreamEndpoint],
     ) -> Result<Vec<Connection>, Error> {
+        self.active_listing(endpoints).stream().try_collect().await
+    }
+
+    fn active_listing(&self, endpoints: &[StreamEndpoint]) -> ListConnections {
         let mut request = self
             .connections()
             .status(ConnectionStatus::Active)
@@ -214,14 +238,16 @@ impl Client {
         if !endpoints.is_empty() {
             request = request.endpoints(endpoints.iter().cloned());
         }
-        request.stream().try_collect().await
+        request
     }
 
     /// Read the active connections and plan which to end so that each
     /// endpoint keeps its `keep` most recent ones (see [`DuplicatesPlan`]).
     /// Sends only `GET` requests. A listing that fails part-way is an
     /// error: a plan made from some of the connections could end the
-    /// wrong ones.
+    /// wrong ones. For the same reason a listing whose responses carried
+    /// partial errors is refused with [`Error::PartialErrors`]; to plan
+    /// anyway, use [`Client::plan_duplicates_allowing_partial_errors`].
     pub async fn plan_duplicates(
         &self,
         keep: usize,
@@ -231,6 +257,30 @@ impl Client {
         DuplicatesPlan::from_active([], keep, endpoints)?;
         let active = self.active_connections(endpoints).await?;
         DuplicatesPlan::from_active(active, keep, endpoints)
+    }
+
+    /// [`Client::plan_duplicates`], accepting a listing that carried
+    /// partial errors: the plan is made from the records that came, and
+    /// [`DuplicatesPlan::partial_errors`] holds what the API reported.
+    /// Only for a caller that has decided those errors cannot hide a
+    /// connection that should be kept.
+    pub async fn plan_duplicates_allowing_partial_errors(
+        &self,
+        keep: usize,
+        endpoints: &[StreamEndpoint],
+    ) -> Result<DuplicatesPlan, Error> {
+        DuplicatesPlan::from_active([], keep, endpoints)?;
+        let mut listing = self
+            .active_listing(endpoints)
+            .allow_partial_errors()
+            .stream();
+        let mut active = Vec::new();
+        while let Some(connection) = listing.try_next().await? {
+            active.push(connection);
+        }
+        let mut plan = DuplicatesPlan::from_active(active, keep, endpoints)?;
+        plan.partial_errors = listing.partial_errors().to_vec();
+        Ok(plan)
     }
 
     /// End the connections a plan lists, with `DELETE /2/connections`

@@ -77,6 +77,13 @@ impl Watch {
     /// poll reports them
     /// [`EventKind::Disconnected`](super::EventKind::Disconnected) too, with
     /// the API's reason and time.
+    ///
+    /// A poll whose active list the API answered with partial errors ends
+    /// nothing: the list may be incomplete, and a connection it left out
+    /// could be the newest one. The errors, and that the guard skipped the
+    /// poll, are reported as
+    /// [`WarningKind::PartialErrors`](super::WarningKind::PartialErrors)
+    /// warnings; the next complete poll acts.
     pub fn terminate_duplicates(mut self, keep: usize) -> Self {
         self.keep = Some(keep);
         self

@@ -24,6 +24,7 @@ use crate::terminate::duplicates::DuplicatesPlan;
 use crate::types::connection::Connection;
 use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::types::page::Page;
+use crate::types::problem::Problem;
 
 /// The first backoff after a transient failure; it doubles up to the
 /// poll interval.
@@ -87,6 +88,7 @@ pub(super) fn stream(settings: Settings) -> BoxStream<'static, Item> {
         requests: 0,
         last_active_len: 0,
         last_counts: None,
+        partial_errors: Vec::new(),
         tx,
     };
     let run = stream::once(driver.run()).filter_map(|()| futures::future::ready(None));
@@ -159,6 +161,8 @@ struct Driver {
     last_active_len: usize,
     /// The active connections per endpoint the last poll reported.
     last_counts: Option<BTreeMap<StreamEndpoint, u64>>,
+    /// The partial errors of the pages read in the poll under way.
+    partial_errors: Vec<Problem>,
     tx: mpsc::Sender<Item>,
 }
 
@@ -216,7 +220,11 @@ impl Driver {
                 self.tracker.baseline_history(&page.connections);
             }
         }
+        let before = self.partial_errors.len();
         let active = self.fetch_all_active().await?;
+        // The API said the active list may be incomplete: the guard must not
+        // act on it (a connection left out could be the newest one).
+        let incomplete = self.partial_errors.len() > before;
         let unchanged = self.tracker.active(active, self.now());
         // The list as the tracker keeps it: each id once.
         let active = self.tracker.listed();
@@ -227,7 +235,7 @@ impl Driver {
         };
         self.last_counts = Some(active_counts.clone());
         let plan = guard::plan(
-            self.settings.keep,
+            self.settings.keep.filter(|_| !incomplete),
             active,
             self.settings.endpoints.as_deref().unwrap_or(&[]),
         )
@@ -236,6 +244,7 @@ impl Driver {
             self.read_history().await?;
         }
         let (events, warnings) = self.tracker.finish(self.now());
+        self.warn_partial_errors(incomplete).await?;
         for warning in warnings {
             self.warn(warning.kind, warning.message, warning.wait)
                 .await?;
@@ -266,6 +275,23 @@ impl Driver {
         metrics::poll(&summary);
         self.emit(WatchEvent::Polled(summary)).await?;
         self.settings.sleep.sleep(next_poll_in).await;
+        Ok(())
+    }
+
+    /// One [`WarningKind::PartialErrors`] per partial error the poll's
+    /// pages carried, and one more when the guard skipped the poll for
+    /// them (`incomplete`).
+    async fn warn_partial_errors(&mut self, incomplete: bool) -> Result<(), Stop> {
+        for problem in std::mem::take(&mut self.partial_errors) {
+            let message = format!("the API reported a partial error beside the data: {problem}");
+            self.warn(WarningKind::PartialErrors, message, None).await?;
+        }
+        if incomplete && self.settings.keep.is_some() {
+            let message = "duplicates guard skipped this poll: the active list carried \
+                           partial errors, so it may be incomplete"
+                .to_owned();
+            self.warn(WarningKind::PartialErrors, message, None).await?;
+        }
         Ok(())
     }
 
@@ -339,7 +365,10 @@ impl Driver {
             self.requests += 1;
             // A failed request leaves the cursor on the same page.
             match cursor.next_page(max_results).await {
-                Ok(page) => {
+                Ok(mut page) => {
+                    if let Some(page) = page.as_mut() {
+                        self.partial_errors.append(&mut page.errors);
+                    }
                     if let Some(rate_limit) = page.as_ref().map(|page| page.rate_limit) {
                         self.pacer.observe(rate_limit);
                         if let Some(remaining) = rate_limit.and_then(|rl| rl.remaining) {

@@ -12,6 +12,15 @@ use crate::types::enums::StreamEndpoint;
 use crate::types::rate_limit::RateLimit;
 
 /// One item of a [`crate::Client::watch`] stream.
+///
+/// The order within one poll: its warnings, then its connection events
+/// (connects and disconnects), then the duplicates guard's
+/// [`EventKind::Terminated`] events (and its [`WarningKind::GuardFailed`]
+/// warnings), and last the poll's [`WatchEvent::Polled`] summary. The
+/// summary's [`PollSummary::active`] counts are the active list as read,
+/// *before* the guard ran: connections it just ended are still counted,
+/// and leave the counts at the next poll (which also reports them
+/// [`EventKind::Disconnected`] with the API's reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WatchEvent {
@@ -106,6 +115,12 @@ pub enum WarningKind {
     /// (yet); after a few polls it is reported disconnected without a
     /// reason rather than kept forever.
     Unexplained,
+    /// A page the watch read carried partial errors (`errors` beside
+    /// `data`): one warning per error. When the active list carried them,
+    /// the duplicates guard ends nothing that poll (the list may be
+    /// incomplete, and a connection it left out could be the newest), and
+    /// one more warning says so; the next complete poll acts.
+    PartialErrors,
 }
 
 /// A problem the watch got over.
@@ -130,7 +145,8 @@ impl fmt::Display for WatchWarning {
     }
 }
 
-/// The outcome of one poll.
+/// The outcome of one poll, the last item the poll yields (after its
+/// [`EventKind::Terminated`] events; see [`WatchEvent`] for the order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PollSummary {
@@ -138,7 +154,8 @@ pub struct PollSummary {
     pub poll: u64,
     /// HTTP requests the poll sent, retries and the guard's included.
     pub requests: u32,
-    /// Active connections per watched endpoint (zeros included).
+    /// Active connections per watched endpoint (zeros included), as the
+    /// poll listed them: *before* the duplicates guard ended any.
     pub active: BTreeMap<StreamEndpoint, u64>,
     /// The last rate-limit headers seen.
     pub rate_limit: Option<RateLimit>,

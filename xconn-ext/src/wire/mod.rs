@@ -164,7 +164,8 @@ pub(crate) struct ListQuery {
 
 impl ListQuery {
     /// Convert the typed filters; an unknown endpoint (one kept from a
-    /// response) is refused naming the parameter. Lists are checked by the
+    /// response) is refused naming the parameter. No `fields` means every
+    /// field of `xconn_sdk::spec::CONNECTION_FIELDS`. Lists are checked by the
     /// caller (non-empty, no repeats).
     pub fn new(
         status: Option<ConnectionStatus>,
@@ -177,9 +178,14 @@ impl ListQuery {
             endpoints: endpoints
                 .map(|list| to_wire_list(list, "endpoints"))
                 .transpose()?,
-            fields: fields
-                .map(|list| to_wire_list(list, "connection.fields"))
-                .transpose()?,
+            // Every field unless narrowed: the API's own default leaves
+            // `id` out, and a record without its id can be neither ended
+            // nor told apart (the spec's list, so a field the spec adds is
+            // asked for too).
+            fields: Some(match fields {
+                Some(list) => to_wire_list(list, "connection.fields")?,
+                None => to_wire_list(spec::CONNECTION_FIELDS, "connection.fields")?,
+            }),
             max_results: max_results.and_then(NonZeroU32::new),
         })
     }

@@ -221,3 +221,54 @@ fn sandbox_summary_has_window_breakdowns_last_disconnects_and_duplicates() {
         );
     }
 }
+
+/// Two pages, each with a partial error beside its data.
+fn pages_with_partial_errors(server: &MockServer) {
+    let with_error = |mut body: Value, detail: &str| {
+        body["errors"] = json!([{
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+            "title": "Not Found Error",
+            "detail": detail,
+        }]);
+        body.to_string()
+    };
+    let first = with_error(page(2, Some("p2")), "first page");
+    let second = with_error(page(1, None), "second page");
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param_missing("pagination_token");
+        json_ok(then, first);
+    });
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("pagination_token", "p2");
+        json_ok(then, second);
+    });
+}
+
+#[test]
+fn summary_reports_partial_errors_as_list_does() {
+    let server = MockServer::start();
+    pages_with_partial_errors(&server);
+    let warnings = "warning: Not Found Error: first page\n\
+                    warning: Not Found Error: second page\n";
+
+    // Text: one warning per error on stderr, the exit code `list` gives.
+    let list = run(xconn_mock(&server).args(["list", "--format", "ndjson"]));
+    let summary = run(xconn_mock(&server).arg("summary"));
+    assert_eq!(list.stderr, warnings, "{list:#?}");
+    assert_eq!(summary.stderr, warnings, "{summary:#?}");
+    assert_eq!(summary.code, list.code);
+    assert_eq!(summary.code, Some(0));
+    assert!(summary.stdout.starts_with("3 connections:"), "{summary:#?}");
+
+    // JSON: the same `errors` array as `list --format json`.
+    let list = run_code(xconn_mock(&server).args(["list", "--format", "json"]), 0);
+    let summary = run_code(xconn_mock(&server).args(["summary", "--format", "json"]), 0);
+    let doc = summary.json();
+    assert_eq!(doc["total"], 3, "{doc}");
+    assert_eq!(doc["errors"], list.json()["errors"]);
+    assert_eq!(doc["errors"][1]["detail"], "second page", "{doc}");
+}

@@ -343,3 +343,132 @@ fn sandbox_terminate_duplicates_leaves_one_per_endpoint() {
     assert_eq!(count(&report["successful"]), extra);
     assert_eq!(count(&report["failed"]), 0);
 }
+
+/// [`active_page`] with a partial error beside its data.
+fn mock_active_with_partial_errors(server: &MockServer) -> httpmock::Mock<'_> {
+    let mut body = active_page();
+    body["errors"] = json!([{
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+        "title": "Not Found Error",
+        "detail": "some connections could not be listed",
+    }]);
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "active");
+        json_ok(then, body.to_string());
+    })
+}
+
+#[test]
+fn terminate_duplicates_refuses_a_listing_with_partial_errors_with_exit_5() {
+    let server = MockServer::start();
+    let get = mock_active_with_partial_errors(&server);
+    let delete = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+    for extra in [&["--yes"][..], &["--dry-run"], &["--dry-run", "-o", "json"]] {
+        let run = run_code(
+            xconn_mock(&server)
+                .args(["terminate", "--duplicates"])
+                .args(extra),
+            5,
+        );
+        run.error_says(&[
+            "1 partial error(s)",
+            "some connections could not be listed",
+            "nothing was sent",
+            "--allow-partial-errors",
+        ]);
+        assert_eq!(run.stdout, "", "no plan is printed: {run:#?}");
+    }
+    assert_eq!((get.calls(), delete.calls()), (3, 0));
+}
+
+#[test]
+fn allow_partial_errors_plans_anyway_and_warns_about_each_error() {
+    let server = MockServer::start();
+    mock_active_with_partial_errors(&server);
+    let delete = server.mock(|when, then| {
+        when.method(DELETE)
+            .path("/2/connections")
+            .json_body(json!({"uuids": ["f-old", "f-mid"]}));
+        json_ok(
+            then,
+            json!({"data": {"successful_kills": 2, "failed_kills": 0}}).to_string(),
+        );
+    });
+    let run = run_code(
+        xconn_mock(&server).args([
+            "terminate",
+            "--duplicates",
+            "--allow-partial-errors",
+            "--dry-run",
+            "-o",
+            "json",
+        ]),
+        0,
+    );
+    let doc = run.json();
+    assert_eq!(doc["count"], 2, "{doc}");
+    assert_eq!(
+        doc["errors"][0]["detail"], "some connections could not be listed",
+        "{doc}"
+    );
+    assert_eq!(
+        run.stderr.trim_end(),
+        "warning: Not Found Error: some connections could not be listed"
+    );
+    let run = run_code(
+        xconn_mock(&server).args([
+            "terminate",
+            "--duplicates",
+            "--allow-partial-errors",
+            "--yes",
+        ]),
+        0,
+    );
+    assert!(run.stderr.starts_with("warning: "), "{run:#?}");
+    assert_eq!(delete.calls(), 1);
+}
+
+#[test]
+fn every_preview_read_from_a_listing_with_partial_errors_needs_the_flag() {
+    let server = MockServer::start();
+    mock_active_with_partial_errors(&server);
+    let delete = catch_all_deletes(&server);
+    for target in [&["--all"][..], &["--endpoint", "filtered_stream"]] {
+        let run = run_code(
+            xconn_mock(&server)
+                .arg("terminate")
+                .args(target)
+                .arg("--dry-run"),
+            5,
+        );
+        run.error_says(&[
+            "some connections could not be listed",
+            "--allow-partial-errors",
+        ]);
+        let run = run_code(
+            xconn_mock(&server).arg("terminate").args(target).args([
+                "--dry-run",
+                "--allow-partial-errors",
+                "-o",
+                "json",
+            ]),
+            0,
+        );
+        assert_eq!(run.json()["count"], 4, "{run:#?}");
+        assert!(run.stderr.starts_with("warning: "), "{run:#?}");
+    }
+    assert_eq!(delete.calls(), 0);
+}
+
+/// Any DELETE answers 500: a test that must send none counts them.
+fn catch_all_deletes(server: &MockServer) -> httpmock::Mock<'_> {
+    server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    })
+}

@@ -223,6 +223,11 @@ pub struct TerminateArgs {
     /// Send nothing: print what would be terminated (reads the active connections).
     #[arg(long)]
     pub dry_run: bool,
+    /// Act on a listing of the active connections that the API answered with partial
+    /// errors (printed as warnings); without it, such a listing is refused (exit 5), as
+    /// it may leave out a connection that should be kept.
+    #[arg(long)]
+    pub allow_partial_errors: bool,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -19,7 +19,8 @@ pub mod exit {
     pub const API: u8 = 3;
     /// Transport failure or timeout.
     pub const TRANSPORT: u8 = 4;
-    /// A response that could not be decoded.
+    /// A response that could not be decoded, or a listing to act on that the
+    /// API answered with partial errors.
     pub const DECODE: u8 = 5;
     /// The API answered, but one or more connections were not terminated.
     pub const NOT_TERMINATED: u8 = 6;
@@ -39,6 +40,9 @@ pub fn code(error: &Error) -> u8 {
         Error::Api(_) | Error::RateLimited(_) => exit::API,
         Error::Timeout { .. } | Error::Transport(_) => exit::TRANSPORT,
         Error::PartialTermination(e) => code(&e.source),
+        // A response that says it is incomplete: like one that cannot be
+        // understood, not something to act on.
+        Error::PartialErrors(_) => exit::DECODE,
         _ => exit::DECODE,
     }
 }
@@ -100,6 +104,12 @@ pub fn message(error: &Error) -> String {
             format!("rate limited [TooManyRequests] {}; {when}", e.problem)
         }
         Error::PartialTermination(e) => message(&e.source),
+        // Only a listing something is about to act on refuses them (`list`
+        // and `summary` print them as warnings).
+        Error::PartialErrors(e) => format!(
+            "{e}; the listing may be incomplete, so nothing was sent \
+             (--allow-partial-errors acts on it anyway)"
+        ),
         other => {
             // Transport errors say what failed only in their sources.
             let mut line = other.to_string();

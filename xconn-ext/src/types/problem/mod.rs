@@ -25,7 +25,7 @@ pub use kind::ProblemKind;
 /// a member of an unexpected JSON type is kept in [`Problem::extra`] rather
 /// than failing, and members this version does not know are kept there too.
 /// A problem therefore always round-trips without loss.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Problem {
     /// `type`: a URI naming the kind of problem; `about:blank` when absent.
@@ -58,7 +58,7 @@ pub struct Problem {
 }
 
 /// One item of a problem's `errors` array.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ErrorDetail {

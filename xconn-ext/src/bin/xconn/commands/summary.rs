@@ -9,7 +9,8 @@ use futures::StreamExt;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use xconn_ext::{
-    Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint,
+    Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, Problem,
+    StreamEndpoint,
 };
 
 use crate::args::{ReportFormat, SummaryArgs};
@@ -39,6 +40,9 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
                 for connection in &page.connections {
                     summary.add(connection, now);
                 }
+                // Kept, as `list` keeps them: the counts are of the records
+                // that came, and the API said something is missing.
+                summary.errors.extend(page.errors);
             }
             Some(Err(e)) => {
                 progress.clear();
@@ -51,7 +55,13 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     summary.finish();
     let mut out = Writer::stdout();
     match args.format {
-        ReportFormat::Text => out.raw(&summary.render_text()),
+        ReportFormat::Text => {
+            out.raw(&summary.render_text());
+            // As `list` does: one warning per partial error, exit 0.
+            for problem in &summary.errors {
+                eprintln!("warning: {problem}");
+            }
+        }
         ReportFormat::Json => out.json(&summary),
     }
     out.finish()
@@ -82,6 +92,9 @@ pub struct Summary {
     /// Endpoints with more than one active connection.
     pub duplicates: Vec<Duplicate>,
     pub duration_secs: DurationStats,
+    /// The partial errors the API sent beside the data, page after page
+    /// (as `list --format json` prints them).
+    pub errors: Vec<Problem>,
     #[serde(skip)]
     tally: Vec<EndpointTally>,
     #[serde(skip)]

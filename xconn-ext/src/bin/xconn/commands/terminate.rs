@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use futures::TryStreamExt;
 use serde_json::{Value, json};
 use xconn_ext::{
-    Client, Connection, DuplicatesPlan, Error, StreamEndpoint, TerminateError, TerminateReport,
+    Client, Connection, ConnectionStatus, DuplicatesPlan, Error, Problem, StreamEndpoint,
+    TerminateError, TerminateReport,
 };
 
 use crate::args::{ReportFormat, TerminateArgs};
@@ -46,6 +48,7 @@ pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
     let options = Options {
         yes: args.yes,
         dry_run: args.dry_run,
+        allow_partial_errors: args.allow_partial_errors,
         json: args.format == ReportFormat::Json,
     };
     execute(client, target, options, &mut Terminal).await
@@ -88,14 +91,17 @@ impl Target {
 pub struct Options {
     pub yes: bool,
     pub dry_run: bool,
+    /// Act on a listing that carried partial errors (warned about).
+    pub allow_partial_errors: bool,
     pub json: bool,
 }
 
 /// What is known before sending a DELETE: the connections it would end,
 /// when they were read (or named).
 enum Preview {
-    /// Read from the API, or named by UUID.
-    Connections(Vec<Connection>),
+    /// Read from the API (with the partial errors accepted), or named by
+    /// UUID.
+    Connections(Vec<Connection>, Vec<Problem>),
     Plan(DuplicatesPlan),
     /// `--all`/`--endpoint` with `--yes`: not read, the DELETE decides.
     Unread,
@@ -104,9 +110,18 @@ enum Preview {
 impl Preview {
     fn count(&self) -> Option<usize> {
         match self {
-            Preview::Connections(list) => Some(list.len()),
+            Preview::Connections(list, _) => Some(list.len()),
             Preview::Plan(plan) => Some(plan.to_end().len()),
             Preview::Unread => None,
+        }
+    }
+
+    /// The partial errors of the listing read, when they were accepted.
+    fn partial_errors(&self) -> &[Problem] {
+        match self {
+            Preview::Connections(_, errors) => errors,
+            Preview::Plan(plan) => plan.partial_errors(),
+            Preview::Unread => &[],
         }
     }
 }
@@ -151,10 +166,14 @@ pub async fn execute(
         return ExitCode::from(exit::USAGE);
     }
 
-    let preview = match read_preview(client, &target, needs_prompt || options.dry_run).await {
+    let read = needs_prompt || options.dry_run;
+    let preview = match read_preview(client, &target, read, options.allow_partial_errors).await {
         Ok(preview) => preview,
         Err(e) => return failure::report(&e),
     };
+    for problem in preview.partial_errors() {
+        eprintln!("warning: {problem}");
+    }
     if options.dry_run {
         return print_dry_run(client.base_url(), &host, &preview, options.json);
     }
@@ -217,9 +236,20 @@ pub async fn execute(
 }
 
 /// Read what a DELETE would end, when needed (`read`) or always for
-/// duplicates (the plan is the target).
-async fn read_preview(client: &Client, target: &Target, read: bool) -> Result<Preview, Error> {
+/// duplicates (the plan is the target). A listing with partial errors is
+/// refused unless `allow_partial_errors`.
+async fn read_preview(
+    client: &Client,
+    target: &Target,
+    read: bool,
+    allow_partial_errors: bool,
+) -> Result<Preview, Error> {
     Ok(match target {
+        Target::Duplicates { keep, endpoints } if allow_partial_errors => Preview::Plan(
+            client
+                .plan_duplicates_allowing_partial_errors(*keep, endpoints)
+                .await?,
+        ),
         Target::Duplicates { keep, endpoints } => {
             Preview::Plan(client.plan_duplicates(*keep, endpoints).await?)
         }
@@ -235,19 +265,46 @@ async fn read_preview(client: &Client, target: &Target, read: bool) -> Result<Pr
                         c
                     })
                     .collect(),
+                Vec::new(),
             )
         }
         _ if !read => Preview::Unread,
-        Target::All => Preview::Connections(client.active_connections(&[]).await?),
-        Target::Endpoint(e) => {
-            Preview::Connections(client.active_connections(std::slice::from_ref(e)).await?)
-        }
+        Target::All => active(client, None, allow_partial_errors).await?,
+        Target::Endpoint(e) => active(client, Some(e), allow_partial_errors).await?,
     })
+}
+
+/// The active connections (of `endpoint`, if given) as a preview.
+async fn active(
+    client: &Client,
+    endpoint: Option<&StreamEndpoint>,
+    allow_partial_errors: bool,
+) -> Result<Preview, Error> {
+    let endpoints = endpoint.map(std::slice::from_ref).unwrap_or_default();
+    if !allow_partial_errors {
+        let connections = client.active_connections(endpoints).await?;
+        return Ok(Preview::Connections(connections, Vec::new()));
+    }
+    // What `active_connections` lists, with the partial errors accepted.
+    let mut request = client
+        .connections()
+        .status(ConnectionStatus::Active)
+        .max_results(xconn_ext::MAX_RESULTS_LIMIT)
+        .allow_partial_errors();
+    if let Some(endpoint) = endpoint {
+        request = request.endpoints([endpoint.clone()]);
+    }
+    let mut listing = request.stream();
+    let connections = (&mut listing).try_collect().await?;
+    Ok(Preview::Connections(
+        connections,
+        listing.partial_errors().to_vec(),
+    ))
 }
 
 fn print_dry_run(base_url: &str, host: &str, preview: &Preview, json: bool) -> ExitCode {
     let (connections, plan) = match preview {
-        Preview::Connections(list) => (list.as_slice(), None),
+        Preview::Connections(list, _) => (list.as_slice(), None),
         Preview::Plan(plan) => (plan.to_end(), Some(plan)),
         Preview::Unread => (&[][..], None),
     };
@@ -258,6 +315,7 @@ fn print_dry_run(base_url: &str, host: &str, preview: &Preview, json: bool) -> E
             "api": base_url,
             "count": connections.len(),
             "would_terminate": connections,
+            "errors": preview.partial_errors(),
         });
         if let Some(plan) = plan {
             doc["keep"] = json!(plan.keep());
@@ -421,6 +479,7 @@ mod tests {
         let options = Options {
             yes: false,
             dry_run: false,
+            allow_partial_errors: false,
             json: false,
         };
         let code = execute(&client, Target::All, options, &mut no).await;

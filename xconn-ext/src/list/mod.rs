@@ -1,15 +1,16 @@
 //! Listing connections: one page, a stream of pages, or a stream of records.
 
+mod connection_stream;
+
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
+
+pub use connection_stream::ConnectionStream;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::types::connection::Connection;
 use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::types::page::Page;
 use crate::wire::{self, ListQuery};
@@ -42,10 +43,22 @@ pub struct ListConnections {
     max_results: Option<u32>,
     pagination_token: Option<String>,
     max_pages: Option<usize>,
+    allow_partial_errors: bool,
 }
 
 impl Client {
     /// List the app's connections (`GET /2/connections`).
+    ///
+    /// By default every field of a record is asked for
+    /// (`connection.fields` = every field of the spec,
+    /// [`ConnectionField::ALL`]), so `id` and the rest are present; the
+    /// API's own default, when no field is named, leaves `id` out.
+    /// [`ListConnections::fields`] narrows the list. The other parameters
+    /// are left to the API's defaults (active connections, its default page
+    /// size) unless set.
+    ///
+    /// [`ListConnections::stream`] does not drop the partial errors the API
+    /// may send beside the data: see [`ConnectionStream`].
     pub fn connections(&self) -> ListConnections {
         ListConnections {
             client: self.clone(),
@@ -55,6 +68,7 @@ impl Client {
             max_results: None,
             pagination_token: None,
             max_pages: None,
+            allow_partial_errors: false,
         }
     }
 }
@@ -72,7 +86,8 @@ impl ListConnections {
         self
     }
 
-    /// Only these fields in each record (at least one, no repeats).
+    /// Only these fields in each record (at least one, no repeats), instead
+    /// of every field (the default).
     pub fn fields(mut self, fields: impl IntoIterator<Item = ConnectionField>) -> Self {
         self.fields = Some(fields.into_iter().collect());
         self
@@ -88,6 +103,16 @@ impl ListConnections {
     /// Start from this token (a saved [`Page::next_token`]) to resume.
     pub fn pagination_token(mut self, token: impl Into<String>) -> Self {
         self.pagination_token = Some(token.into());
+        self
+    }
+
+    /// With [`ListConnections::stream`], accept partial errors: the stream
+    /// ends with its last record even when pages carried `errors` (read
+    /// them from [`ConnectionStream::partial_errors`]), instead of ending
+    /// with [`Error::PartialErrors`]. [`ListConnections::pages`] shows them
+    /// on every [`Page::errors`] either way.
+    pub fn allow_partial_errors(mut self) -> Self {
+        self.allow_partial_errors = true;
         self
     }
 
@@ -181,11 +206,17 @@ impl ListConnections {
 
     /// Every connection across all pages, fetched lazily: memory holds one
     /// page at a time, and `take(n)` stops the requests too.
-    pub fn stream(self) -> BoxStream<'static, Result<Connection, Error>> {
-        Box::pin(Items {
-            pages: self.pages(),
-            current: Vec::new().into_iter(),
-        })
+    ///
+    /// Nothing the API says beside the records is dropped: a listing whose
+    /// pages carried partial errors (`errors` beside `data`) yields every
+    /// record, then ends with [`Error::PartialErrors`] holding them all,
+    /// unless [`ListConnections::allow_partial_errors`] was called; and
+    /// [`ConnectionStream::partial_errors`] and
+    /// [`ConnectionStream::rate_limit`] can be read at any time. Ends after
+    /// the first error, like [`ListConnections::pages`].
+    pub fn stream(self) -> ConnectionStream {
+        let allow = self.allow_partial_errors;
+        ConnectionStream::new(self.pages(), allow)
     }
 }
 
@@ -303,41 +334,6 @@ impl SeenTokens {
         starts
             .zip(&self.ends)
             .map(|(start, &end)| &self.text[start..end])
-    }
-}
-
-/// The records of a page stream, one at a time.
-///
-/// What `pages().map_ok(|p| stream::iter(p.connections.into_iter().map(Ok)))
-/// .try_flatten()` does, in one poll per record instead of three nested
-/// ones: this is the per-record hot path of [`ListConnections::stream`].
-struct Items {
-    pages: BoxStream<'static, Result<Page, Error>>,
-    /// What is left of the page last fetched.
-    current: std::vec::IntoIter<Connection>,
-}
-
-impl Stream for Items {
-    type Item = Result<Connection, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(connection) = self.current.next() {
-                return Poll::Ready(Some(Ok(connection)));
-            }
-            // Free the spent page before the next one is fetched.
-            self.current = Vec::new().into_iter();
-            match ready!(self.pages.poll_next_unpin(cx)) {
-                Some(Ok(page)) => self.current = page.connections.into_iter(),
-                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
-                None => return Poll::Ready(None),
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        // At least the rest of this page; how many pages follow is unknown.
-        (self.current.len(), None)
     }
 }
 
