@@ -101,7 +101,7 @@ mod tests {
 
         let spec: Value =
             serde_json::from_str(include_str!("../../../openapi/connections.json")).unwrap();
-        let generator = schemars::r#gen::SchemaSettings::openapi3()
+        let generator = schemars::generate::SchemaSettings::openapi3()
             .with(|s| s.inline_subschemas = true)
             .into_generator();
         let ours = serde_json::to_value(generator.into_root_schema_for::<Connection>()).unwrap();

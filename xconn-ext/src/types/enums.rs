@@ -264,28 +264,19 @@ macro_rules! open_enum {
         /// string is valid (a later API version may add values).
         #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for $name {
-            fn schema_name() -> String {
-                stringify!($name).to_owned()
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
             }
 
-            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-                use schemars::schema::{InstanceType, Metadata, SchemaObject};
-                SchemaObject {
-                    instance_type: Some(InstanceType::String.into()),
-                    metadata: Some(Box::new(Metadata {
-                        description: Some(
-                            concat!(
-                                "A ", $kind, ": one of the examples, or a value a later API ",
-                                "version adds (kept as sent)."
-                            )
-                            .to_owned(),
-                        ),
-                        examples: $name::NAMES.iter().map(|n| serde_json::json!(n)).collect(),
-                        ..Metadata::default()
-                    })),
-                    ..SchemaObject::default()
-                }
-                .into()
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": concat!(
+                        "A ", $kind, ": one of the examples, or a value a later API ",
+                        "version adds (kept as sent)."
+                    ),
+                    "examples": $name::NAMES,
+                })
             }
         }
 
@@ -562,18 +553,20 @@ mod tests {
     #[cfg(feature = "schemars")]
     #[test]
     fn schemas_use_the_wire_names() {
-        // Closed enums: exactly the wire names (one documented `oneOf` arm each).
+        // Closed enums: exactly the wire names (one documented `oneOf` arm
+        // each, a `const` string in schemars 1).
         let status = serde_json::to_value(schemars::schema_for!(ConnectionStatus)).unwrap();
         let names: Vec<&serde_json::Value> = status["oneOf"]
             .as_array()
             .expect("oneOf")
             .iter()
-            .flat_map(|arm| arm["enum"].as_array().expect("enum"))
+            .map(|arm| &arm["const"])
             .collect();
         assert_eq!(names, ConnectionStatus::NAMES, "{status:#}");
         // Open enums are any string.
         let endpoint = serde_json::to_value(schemars::schema_for!(StreamEndpoint)).unwrap();
         assert_eq!(endpoint["type"], "string");
         assert!(endpoint.get("enum").is_none());
+        assert_eq!(endpoint["examples"], serde_json::json!(StreamEndpoint::NAMES));
     }
 }

@@ -76,7 +76,7 @@ mod tests {
     #[test]
     fn schemas_use_the_wire_names() {
         let report = serde_json::to_value(schemars::schema_for!(TerminateReport)).unwrap();
-        let problem = &report["definitions"]["Problem"];
+        let problem = &report["$defs"]["Problem"];
         assert_eq!(
             problem["properties"]["type"]["type"], "string",
             "{report:#}"
@@ -85,9 +85,10 @@ mod tests {
             problem["properties"].get("type_uri").is_none(),
             "{report:#}"
         );
+        // `required` lists fields in declaration order (schemars 1).
         assert_eq!(
-            report["definitions"]["TerminateResult"]["required"],
-            serde_json::json!(["success", "uuid"]),
+            report["$defs"]["TerminateResult"]["required"],
+            serde_json::json!(["uuid", "success"]),
             "{report:#}"
         );
     }
