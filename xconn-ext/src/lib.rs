@@ -135,10 +135,11 @@ pub mod sandbox;
 pub use types::enums;
 pub use wire::coverage;
 
+pub use client::env_token::{EnvToken, TOKEN_ENV, TOKEN_FILE_ENV, read_token_file};
 pub use client::retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
-    HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
+    HTTP_LOG_TARGET, USER_AGENT,
 };
 pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, TerminateError};
 pub use list::{ListConnections, MAX_RESULTS_LIMIT};
