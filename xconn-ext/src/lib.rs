@@ -52,13 +52,18 @@
 //! ```toml
 //! [dependencies]
 //! xconn-ext = "0.1"
-//! futures = "0.3"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //!
 //! [dev-dependencies]
 //! # The sandbox, for your own tests (see the `sandbox_in_tests` example).
 //! xconn-ext = { version = "0.1", features = ["sandbox"] }
 //! ```
+//!
+//! The crates whose types this API uses are re-exported at matching
+//! versions, so they need no line of their own: [`chrono`] (timestamps),
+//! [`futures`] (the streams, e.g. `xconn_ext::futures::TryStreamExt`),
+//! [`reqwest`] (for [`ClientBuilder::http_client`]) and [`xconn_sdk`] (the
+//! generated client, [`Client::sdk`]).
 //!
 //! # Features
 //!
@@ -133,6 +138,18 @@ pub mod watch;
 pub mod sandbox;
 
 pub use types::enums;
+
+// The crates whose types appear in this API, re-exported so that one
+// dependency line is enough and the versions always match.
+/// `chrono` (timestamps: [`Connection::connected_at`], [`Clock::now`]...).
+pub use chrono;
+/// `futures` (the streams [`ListConnections::stream`] and [`Watch::stream`]
+/// return, and [`Sleep`]'s future).
+pub use futures;
+/// `reqwest` (for [`ClientBuilder::http_client`]).
+pub use reqwest;
+/// The generated client underneath (for [`Client::sdk`]).
+pub use xconn_sdk;
 pub use wire::coverage;
 
 pub use client::env_token::{EnvToken, TOKEN_ENV, TOKEN_FILE_ENV, read_token_file};

@@ -75,13 +75,15 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+
+use crate::SharedClock;
 use tokio::task::JoinHandle;
 
 pub use churn::Churn;
 pub use data::{
     CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
 };
-pub use time::RecordingSleep;
+pub use time::{RecordingSleep, SandboxClock, SandboxSleep};
 
 /// The bearer token a sandbox accepts unless configured otherwise.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
@@ -313,6 +315,23 @@ impl Sandbox {
     pub fn advance(&self, by: Duration) {
         self.shared
             .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// The sandbox's "now" as a watch's [`Clock`](crate::Clock): pass it to
+    /// [`Watch::clock`](crate::Watch::clock), with [`Sandbox::sleep`] to
+    /// [`Watch::sleep_impl`](crate::Watch::sleep_impl), and a test drives a
+    /// watch without waiting (see the `sandbox_in_tests` example).
+    pub fn clock(&self) -> SharedClock {
+        Arc::new(SandboxClock::new(Arc::clone(&self.shared)))
+    }
+
+    /// A [`Sleep`](crate::Sleep) that moves the sandbox's clock on by each
+    /// wait (as [`Sandbox::advance`] does) and returns at once. Keep the
+    /// [`Arc`] to read [`SandboxSleep::waits`]; it converts to a
+    /// [`SharedSleep`](crate::SharedSleep) where one is asked for.
+    #[must_use]
+    pub fn sleep(&self) -> Arc<SandboxSleep> {
+        Arc::new(SandboxSleep::new(Arc::clone(&self.shared)))
     }
 
     /// The sandbox's "now" (see the module's behaviour notes).

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use xconn_ext::{BASE_URL_ENV, EnvToken, TOKEN_ENV, TOKEN_FILE_ENV};
+
 /// Another config file than the platform's default.
 pub const CONFIG_ENV: &str = "XCONN_CONFIG";
 /// The profile to use unless `--profile` says.
