@@ -107,7 +107,10 @@ mod tests {
             .await
             .expect("twenty polls take no real time");
 
-        assert!(connected > 0 && disconnected > 0, "{connected} {disconnected}");
+        assert!(
+            connected > 0 && disconnected > 0,
+            "{connected} {disconnected}"
+        );
         // The nineteen waits between the twenty polls moved the sandbox's
         // clock (which also ticks a second per request).
         assert_eq!(sleep.waits().len(), 19, "{:?}", sleep.waits());

@@ -148,9 +148,9 @@ pub use chrono;
 pub use futures;
 /// `reqwest` (for [`ClientBuilder::http_client`]).
 pub use reqwest;
+pub use wire::coverage;
 /// The generated client underneath (for [`Client::sdk`]).
 pub use xconn_sdk;
-pub use wire::coverage;
 
 pub use client::env_token::{EnvToken, TOKEN_ENV, TOKEN_FILE_ENV, read_token_file};
 pub use client::retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
@@ -162,18 +162,22 @@ pub use error::{ApiError, DecodeError, Error, InvalidInput, RateLimited, Termina
 pub use list::{ListConnections, MAX_RESULTS_LIMIT};
 pub use terminate::MAX_UUIDS_PER_REQUEST;
 pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
-pub use types::connection::Connection;
+pub use types::connection::{Connection, ConnectionBuilder};
 #[allow(deprecated)]
 pub use types::enums::UnknownValue;
 pub use types::enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
     UnknownVariantValue,
 };
-pub use types::page::Page;
-pub use types::problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
-pub use types::rate_limit::RateLimit;
-pub use types::terminate_report::{TerminateReport, TerminateResult};
+pub use types::page::{Page, PageBuilder};
+pub use types::problem::{
+    ABOUT_BLANK, ErrorDetail, ErrorDetailBuilder, Problem, ProblemBuilder, ProblemKind,
+};
+pub use types::rate_limit::{RateLimit, RateLimitBuilder};
+pub use types::terminate_report::{
+    TerminateReport, TerminateReportBuilder, TerminateResult, TerminateResultBuilder,
+};
 pub use watch::{
-    Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,
-    WatchEvent, WatchWarning,
+    Clock, ConnectionEvent, EventKind, PollSummary, PollSummaryBuilder, SharedClock, SystemClock,
+    WarningKind, Watch, WatchEvent, WatchWarning,
 };

@@ -174,8 +174,7 @@ impl Sleep for SandboxSleep {
             secs
         };
         // Outside the lock: advancing applies the churn under the store's.
-        self.shared
-            .advance(i64::try_from(secs).unwrap_or(i64::MAX));
+        self.shared.advance(i64::try_from(secs).unwrap_or(i64::MAX));
         Box::pin(std::future::ready(()))
     }
 }

@@ -567,6 +567,9 @@ mod tests {
         let endpoint = serde_json::to_value(schemars::schema_for!(StreamEndpoint)).unwrap();
         assert_eq!(endpoint["type"], "string");
         assert!(endpoint.get("enum").is_none());
-        assert_eq!(endpoint["examples"], serde_json::json!(StreamEndpoint::NAMES));
+        assert_eq!(
+            endpoint["examples"],
+            serde_json::json!(StreamEndpoint::NAMES)
+        );
     }
 }

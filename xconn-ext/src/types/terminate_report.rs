@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::builder::builder;
 use crate::types::problem::Problem;
 
 /// What a termination did.
@@ -31,6 +32,32 @@ pub struct TerminateResult {
     /// Why not, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+}
+
+builder! {
+    /// Builds a [`TerminateReport`].
+    TerminateReportBuilder => TerminateReport {
+        /// Connections ended.
+        successful: val u64,
+        /// Connections that could not be ended.
+        failed: val u64,
+        /// Per connection outcomes.
+        results: vec TerminateResult,
+        /// Partial errors that came with the answer.
+        errors: vec Problem,
+    }
+}
+
+builder! {
+    /// Builds a [`TerminateResult`].
+    TerminateResultBuilder => TerminateResult {
+        /// The connection's UUID.
+        uuid: val String,
+        /// Whether it was ended.
+        success: val bool,
+        /// Why not, when it was not.
+        error_message: opt String,
+    }
 }
 
 impl TerminateReport {

@@ -85,4 +85,7 @@ mod tracker;
 pub use builder::{DEFAULT_INTERVAL, Watch};
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use driver::HISTORY_PROBE_MARGIN;
-pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent, WatchWarning};
+pub use event::{
+    ConnectionEvent, EventKind, PollSummary, PollSummaryBuilder, WarningKind, WatchEvent,
+    WatchWarning,
+};
