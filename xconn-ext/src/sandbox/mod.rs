@@ -43,6 +43,11 @@
 //!   active connection (of that endpoint). An unknown endpoint name is a 400.
 //! * A terminated connection becomes inactive with `disconnect_reason` `operator_disconnect`
 //!   and `disconnected_at` the sandbox's "now".
+//! * Other ended connections carry the reasons in [`DISCONNECT_REASONS`]: besides
+//!   `operator_disconnect` (the one value X documents), these are the sandbox's **inventions**,
+//!   marked by the prefix [`INVENTED_REASON_PREFIX`] (`sandbox_stall`...), so that tests meet
+//!   reasons this version does not know. X does not send them: do not match on them in code
+//!   that runs against the real API.
 //! * The sandbox's "now" starts at [`SANDBOX_EPOCH`] (2025-06-01T00:00:00Z; see
 //!   [`SandboxConfig::epoch`]) and advances one
 //!   second per API operation served, so the same requests always give the same answers. All
@@ -81,7 +86,8 @@ use tokio::task::JoinHandle;
 
 pub use churn::Churn;
 pub use data::{
-    CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
+    CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS,
+    INVENTED_REASON_PREFIX, SANDBOX_EPOCH,
 };
 pub use time::{RecordingSleep, SandboxClock, SandboxSleep};
 

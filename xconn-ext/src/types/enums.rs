@@ -403,21 +403,29 @@ wire_enum! {
     }
 }
 
-/// The reasons the spec documents. It types `disconnect_reason` as a free
-/// string and names only `operator_disconnect` (in prose), so there is no
-/// generated list to check against; the sandbox seeds more (see
-/// `sandbox::DISCONNECT_REASONS`), all of which decode as
-/// [`DisconnectReason::Unknown`].
+/// The reasons X documents. The spec (2.167) types `disconnect_reason` as a
+/// free string with no enum, so there is no generated list to check
+/// against; X's API reference shows one value, `operator_disconnect`, in
+/// the example response of "Get Connection History"
+/// (<https://docs.x.com/x-api/connections/get-connection-history>). X's
+/// "Handling disconnections" guide describes causes in prose and stream
+/// error bodies, not `disconnect_reason` values. Every other reason decodes
+/// as [`DisconnectReason::Unknown`] (the sandbox's invented ones are marked
+/// `sandbox_`).
 const DOCUMENTED_DISCONNECT_REASONS: &[&str] = &["operator_disconnect"];
 
 open_enum! {
     /// Why a connection ended.
     ///
-    /// The spec leaves this a free string and documents only
-    /// `operator_disconnect`; every other reason is kept verbatim in
-    /// [`DisconnectReason::Unknown`], so nothing the server says is lost.
+    /// X documents one value, `operator_disconnect` (see the variant); the
+    /// spec leaves the field a free string. Every other reason is kept
+    /// verbatim in [`DisconnectReason::Unknown`], so nothing the server says
+    /// is lost, and a match on one should not assume X sends it.
     DisconnectReason, "disconnect reason", spec = DOCUMENTED_DISCONNECT_REASONS, {
         /// `operator_disconnect`: ended by a terminate call (or by X).
+        /// Documented in the example response of X's API reference "Get
+        /// Connection History"
+        /// (<https://docs.x.com/x-api/connections/get-connection-history>).
         OperatorDisconnect = "operator_disconnect",
     }
     /// A reason this version does not model, kept as sent.
