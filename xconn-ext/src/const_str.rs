@@ -77,8 +77,17 @@ mod tests {
 
     #[test]
     fn starts_with_is_str_starts_with() {
-        for (s, prefix) in [("sandbox_x", "sandbox_"), ("sandbox", "sandbox_"), ("x", ""), ("", "a")] {
-            assert_eq!(starts_with(s, prefix), s.starts_with(prefix), "{s} {prefix}");
+        for (s, prefix) in [
+            ("sandbox_x", "sandbox_"),
+            ("sandbox", "sandbox_"),
+            ("x", ""),
+            ("", "a"),
+        ] {
+            assert_eq!(
+                starts_with(s, prefix),
+                s.starts_with(prefix),
+                "{s} {prefix}"
+            );
         }
     }
 
