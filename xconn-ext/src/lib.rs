@@ -8,14 +8,15 @@
 //!
 #![cfg_attr(feature = "sandbox", doc = "```")]
 #![cfg_attr(not(feature = "sandbox"), doc = "```ignore")]
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 //! use xconn_ext::{ConnectionStatus, StreamEndpoint};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::start(SandboxConfig::default().connections(60).seed(7)).await?;
-//! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN`).
+//! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN` or
+//! // `X_BEARER_TOKEN_FILE`).
 //! let client = sandbox.client()?;
 //!
 //! // Every ended filtered-stream connection, across all pages, lazily.

@@ -7,7 +7,7 @@
 //! stripe-mock or LocalStack, but inside your test process.
 //!
 //! ```
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 //!
 //! # #[tokio::main(flavor = "current_thread")]

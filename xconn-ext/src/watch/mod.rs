@@ -3,7 +3,7 @@
 //! [`Client::watch`](crate::Client::watch).
 //!
 //! ```no_run
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::{Client, EventKind, WatchEvent};
 //!
 //! # async fn demo() -> Result<(), xconn_ext::Error> {
