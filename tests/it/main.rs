@@ -8,10 +8,13 @@
 //! - `sandbox_*`: the sandbox, through raw HTTP and through the client.
 //! - `hardening_*`: hostile servers, concurrency, tokens, property tests.
 //! - `drift`: the checked-in spec fragment against the hand-written code.
+//! - `dependent_testing`: what a dependent service's own tests can do, with
+//!   the public API only.
 
 mod support;
 
 mod dependent_partial;
+mod dependent_testing;
 mod drift;
 mod ext_client;
 mod ext_connection;

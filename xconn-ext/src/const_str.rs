@@ -35,6 +35,24 @@ pub(crate) const fn same_names(ours: &[&str], spec: &[&str]) -> bool {
     true
 }
 
+/// `const` `str::starts_with` (the sandbox checks its invented disconnect
+/// reasons carry their marker).
+#[cfg(any(test, feature = "sandbox"))]
+pub(crate) const fn starts_with(s: &str, prefix: &str) -> bool {
+    let (s, prefix) = (s.as_bytes(), prefix.as_bytes());
+    if s.len() < prefix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < prefix.len() {
+        if s[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Whether `uri` ends in `/` then `slug` (the sandbox finds the spec's
 /// problem type URIs by slug).
 #[cfg(any(test, feature = "sandbox"))]
@@ -56,6 +74,22 @@ pub(crate) const fn ends_with_segment(uri: &str, slug: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_with_is_str_starts_with() {
+        for (s, prefix) in [
+            ("sandbox_x", "sandbox_"),
+            ("sandbox", "sandbox_"),
+            ("x", ""),
+            ("", "a"),
+        ] {
+            assert_eq!(
+                starts_with(s, prefix),
+                s.starts_with(prefix),
+                "{s} {prefix}"
+            );
+        }
+    }
 
     #[test]
     fn same_compares_whole_strings() {

@@ -8,14 +8,15 @@
 //!
 #![cfg_attr(feature = "sandbox", doc = "```")]
 #![cfg_attr(not(feature = "sandbox"), doc = "```ignore")]
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 //! use xconn_ext::{ConnectionStatus, StreamEndpoint};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::start(SandboxConfig::default().connections(60).seed(7)).await?;
-//! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN`).
+//! // Against the real API: `Client::from_env()?` (reads `X_BEARER_TOKEN` or
+//! // `X_BEARER_TOKEN_FILE`).
 //! let client = sandbox.client()?;
 //!
 //! // Every ended filtered-stream connection, across all pages, lazily,
@@ -57,13 +58,18 @@
 //! ```toml
 //! [dependencies]
 //! xconn-ext = "0.1"
-//! futures = "0.3"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //!
 //! [dev-dependencies]
 //! # The sandbox, for your own tests (see the `sandbox_in_tests` example).
 //! xconn-ext = { version = "0.1", features = ["sandbox"] }
 //! ```
+//!
+//! The crates whose types this API uses are re-exported at matching
+//! versions, so they need no line of their own: [`chrono`] (timestamps),
+//! [`futures`] (the streams, e.g. `xconn_ext::futures::TryStreamExt`),
+//! [`reqwest`] (for [`ClientBuilder::http_client`]) and [`xconn_sdk`] (the
+//! generated client, [`Client::sdk`]).
 //!
 //! # Features
 //!
@@ -138,12 +144,25 @@ pub mod watch;
 pub mod sandbox;
 
 pub use types::enums;
-pub use wire::coverage;
 
+// The crates whose types appear in this API, re-exported so that one
+// dependency line is enough and the versions always match.
+/// `chrono` (timestamps: [`Connection::connected_at`], [`Clock::now`]...).
+pub use chrono;
+/// `futures` (the streams [`ListConnections::stream`] and [`Watch::stream`]
+/// return, and [`Sleep`]'s future).
+pub use futures;
+/// `reqwest` (for [`ClientBuilder::http_client`]).
+pub use reqwest;
+pub use wire::coverage;
+/// The generated client underneath (for [`Client::sdk`]).
+pub use xconn_sdk;
+
+pub use client::env_token::{EnvToken, TOKEN_ENV, TOKEN_FILE_ENV, read_token_file};
 pub use client::retry::{RetryPolicy, SharedSleep, Sleep, TokioSleep};
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
-    HTTP_LOG_TARGET, TOKEN_ENV, USER_AGENT,
+    HTTP_LOG_TARGET, USER_AGENT,
 };
 pub use error::{
     ApiError, DecodeError, Error, InvalidInput, PartialErrors, RateLimited, TerminateError,
@@ -151,18 +170,22 @@ pub use error::{
 pub use list::{ConnectionStream, ListConnections, MAX_RESULTS_LIMIT};
 pub use terminate::MAX_UUIDS_PER_REQUEST;
 pub use terminate::duplicates::{DuplicatesPlan, EndpointCounts};
-pub use types::connection::Connection;
+pub use types::connection::{Connection, ConnectionBuilder};
 #[allow(deprecated)]
 pub use types::enums::UnknownValue;
 pub use types::enums::{
     ConnectionField, ConnectionStatus, DisconnectReason, ParseEnumError, StreamEndpoint,
     UnknownVariantValue,
 };
-pub use types::page::Page;
-pub use types::problem::{ABOUT_BLANK, ErrorDetail, Problem, ProblemKind};
-pub use types::rate_limit::RateLimit;
-pub use types::terminate_report::{TerminateReport, TerminateResult};
+pub use types::page::{Page, PageBuilder};
+pub use types::problem::{
+    ABOUT_BLANK, ErrorDetail, ErrorDetailBuilder, Problem, ProblemBuilder, ProblemKind,
+};
+pub use types::rate_limit::{RateLimit, RateLimitBuilder};
+pub use types::terminate_report::{
+    TerminateReport, TerminateReportBuilder, TerminateResult, TerminateResultBuilder,
+};
 pub use watch::{
-    Clock, ConnectionEvent, EventKind, PollSummary, SharedClock, SystemClock, WarningKind, Watch,
-    WatchEvent, WatchWarning,
+    Clock, ConnectionEvent, EventKind, PollSummary, PollSummaryBuilder, SharedClock, SystemClock,
+    WarningKind, Watch, WatchEvent, WatchWarning,
 };

@@ -1,5 +1,6 @@
 //! The client people use: configuration, authentication, retries, tracing.
 
+pub(crate) mod env_token;
 pub(crate) mod retry;
 
 use std::fmt;
@@ -10,8 +11,9 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::client::env_token::{EnvToken, TOKEN_ENV, TOKEN_FILE_ENV};
 use crate::client::retry::{RetryPolicy, SharedSleep, TokioSleep};
-use crate::error::Error;
+use crate::error::{Error, InvalidInput};
 use crate::types::rate_limit::RateLimit;
 use crate::wire::response::{Success, finish};
 use crate::wire::{Exchange, Operation, Sdk, SdkClient, SdkResult, Token};
@@ -21,8 +23,6 @@ pub const HTTP_LOG_TARGET: &str = "xconn_ext::http";
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = xconn_sdk::spec::SERVER_URL;
-/// Environment variable read by [`Client::from_env`] for the token.
-pub const TOKEN_ENV: &str = "X_BEARER_TOKEN";
 /// Environment variable read by [`Client::from_env`] for the base URL.
 pub const BASE_URL_ENV: &str = "X_API_BASE_URL";
 /// The response body limit unless configured otherwise (8 MiB).
@@ -66,7 +66,16 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client from `X_BEARER_TOKEN` and, when set, `X_API_BASE_URL`.
+    /// A client from the environment: the token from `X_BEARER_TOKEN`, or
+    /// else from the file `X_BEARER_TOKEN_FILE` names (as the `xconn` CLI
+    /// reads them, see [`EnvToken::from_env`]), and `X_API_BASE_URL` when set.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when there is no token, when both token
+    /// variables are set, or when the file cannot be read (the message names
+    /// the variable and the path, never the token); and what
+    /// [`ClientBuilder::build`] refuses.
     pub fn from_env() -> Result<Self, Error> {
         Self::builder().from_env().build()
     }
@@ -268,6 +277,9 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     sleep: Option<SharedSleep>,
     max_response_bytes: Option<usize>,
+    /// Why [`ClientBuilder::from_env`] could not read the token, returned
+    /// by `build()` (the builder's methods do not fail).
+    env_error: Option<InvalidInput>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -281,6 +293,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("env_error", &self.env_error)
             .finish_non_exhaustive()
     }
 }
@@ -292,11 +305,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Read `X_BEARER_TOKEN` and, when set, `X_API_BASE_URL`; explicit
+    /// Read the token from `X_BEARER_TOKEN`, or else from the file
+    /// `X_BEARER_TOKEN_FILE` names (trailing whitespace trimmed; see
+    /// [`EnvToken::from_env`]), and `X_API_BASE_URL` when set. Explicit
     /// settings made before this call are overridden only by set variables.
+    /// A token that cannot be read (both variables set, an unreadable or
+    /// empty file) makes [`ClientBuilder::build`] fail with that error.
     pub fn from_env(mut self) -> Self {
-        if let Ok(token) = std::env::var(TOKEN_ENV) {
-            self.token = Some(token);
+        match EnvToken::from_env() {
+            Ok(Some(token)) => self.token = Some(token.into_token()),
+            Ok(None) => {}
+            Err(e) => self.env_error = Some(e),
         }
         if let Ok(url) = std::env::var(BASE_URL_ENV)
             && !url.trim().is_empty()
@@ -370,11 +389,14 @@ impl ClientBuilder {
 
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(error) = self.env_error {
+            return Err(error.into());
+        }
         let token = self.token.as_deref().map(str::trim).unwrap_or_default();
         if token.is_empty() {
             return Err(Error::invalid(
                 "bearer_token",
-                format!("no bearer token; set one or export {TOKEN_ENV}"),
+                format!("no bearer token; set one or export {TOKEN_ENV} or {TOKEN_FILE_ENV}"),
             ));
         }
         let token = Token::bearer(token)?;

@@ -147,10 +147,7 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Error::InvalidInput(InvalidInput {
-            field,
-            message: message.into(),
-        })
+        Error::InvalidInput(InvalidInput::new(field, message))
     }
 }
 
@@ -162,6 +159,13 @@ pub struct InvalidInput {
 }
 
 impl InvalidInput {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+
     /// The parameter or setting at fault (`max_results`, `base_url`...).
     pub fn field(&self) -> &str {
         self.field

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::const_str::same;
+use crate::const_str::{same, starts_with};
 use crate::types::enums::{ConnectionField, DisconnectReason, StreamEndpoint};
 
 /// The wire names of the streaming endpoints, in the order the OpenAPI fragment lists them
@@ -14,20 +14,27 @@ use crate::types::enums::{ConnectionField, DisconnectReason, StreamEndpoint};
 pub const ENDPOINTS: &[&str] = StreamEndpoint::NAMES;
 
 /// The disconnect reasons the seeded inactive connections carry: every reason
-/// [`DisconnectReason`] knows, then reasons X sends that the spec does not document (they
-/// decode as [`DisconnectReason::Unknown`], which is what the sandbox should exercise).
+/// [`DisconnectReason`] knows (the ones X documents), then reasons the
+/// sandbox **invents** so that tests meet reasons this version does not
+/// know (they decode as [`DisconnectReason::Unknown`]). The invented ones
+/// start with [`INVENTED_REASON_PREFIX`]: they are not X's values, and
+/// nothing should match on them outside tests against the sandbox.
 ///
 /// Connections ended through the sandbox's own DELETE operations get `operator_disconnect`.
 pub const DISCONNECT_REASONS: [&str; 8] = [
     "operator_disconnect",
-    "client_disconnect",
-    "too_many_connections",
-    "stall",
-    "server_shutdown",
-    "buffer_full",
-    "connection_timeout",
-    "invalid_request",
+    "sandbox_client_disconnect",
+    "sandbox_too_many_connections",
+    "sandbox_stall",
+    "sandbox_server_shutdown",
+    "sandbox_buffer_full",
+    "sandbox_connection_timeout",
+    "sandbox_invalid_request",
 ];
+
+/// The marker at the start of every disconnect reason the sandbox invents
+/// (see [`DISCONNECT_REASONS`]).
+pub const INVENTED_REASON_PREFIX: &str = "sandbox_";
 
 /// The reason a connection ended through the sandbox's DELETE operations carries.
 pub(crate) const TERMINATED_REASON: &str = "operator_disconnect";
@@ -47,13 +54,22 @@ pub const DEFAULT_CONNECTION_FIELDS: [&str; 5] = [
     "disconnected_at",
 ];
 
-// The seeded reasons start with every known one, and the default fields are real fields.
+// The seeded reasons start with every known one, every other one is marked
+// as invented, and the default fields are real fields.
 const _: () = {
     let mut i = 0;
     while i < DisconnectReason::NAMES.len() {
         assert!(
             same(DISCONNECT_REASONS[i], DisconnectReason::NAMES[i]),
             "DISCONNECT_REASONS must start with DisconnectReason::NAMES: edit \
+             xconn-ext/src/sandbox/data.rs"
+        );
+        i += 1;
+    }
+    while i < DISCONNECT_REASONS.len() {
+        assert!(
+            starts_with(DISCONNECT_REASONS[i], INVENTED_REASON_PREFIX),
+            "a reason the sandbox invents must start with INVENTED_REASON_PREFIX: edit \
              xconn-ext/src/sandbox/data.rs"
         );
         i += 1;

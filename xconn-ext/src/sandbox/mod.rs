@@ -7,7 +7,7 @@
 //! stripe-mock or LocalStack, but inside your test process.
 //!
 //! ```
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::sandbox::{Sandbox, SandboxConfig};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -44,6 +44,11 @@
 //!   active connection (of that endpoint). An unknown endpoint name is a 400.
 //! * A terminated connection becomes inactive with `disconnect_reason` `operator_disconnect`
 //!   and `disconnected_at` the sandbox's "now".
+//! * Other ended connections carry the reasons in [`DISCONNECT_REASONS`]: besides
+//!   `operator_disconnect` (the one value X documents), these are the sandbox's **inventions**,
+//!   marked by the prefix [`INVENTED_REASON_PREFIX`] (`sandbox_stall`...), so that tests meet
+//!   reasons this version does not know. X does not send them: do not match on them in code
+//!   that runs against the real API.
 //! * The sandbox's "now" starts at [`SANDBOX_EPOCH`] (2025-06-01T00:00:00Z; see
 //!   [`SandboxConfig::epoch`]) and advances one
 //!   second per API operation served, so the same requests always give the same answers. All
@@ -76,13 +81,16 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+
+use crate::SharedClock;
 use tokio::task::JoinHandle;
 
 pub use churn::Churn;
 pub use data::{
-    CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS, SANDBOX_EPOCH,
+    CONNECTION_FIELDS, DEFAULT_CONNECTION_FIELDS, DISCONNECT_REASONS, ENDPOINTS,
+    INVENTED_REASON_PREFIX, SANDBOX_EPOCH,
 };
-pub use time::RecordingSleep;
+pub use time::{RecordingSleep, SandboxClock, SandboxSleep};
 
 /// The bearer token a sandbox accepts unless configured otherwise.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
@@ -314,6 +322,23 @@ impl Sandbox {
     pub fn advance(&self, by: Duration) {
         self.shared
             .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// The sandbox's "now" as a watch's [`Clock`](crate::Clock): pass it to
+    /// [`Watch::clock`](crate::Watch::clock), with [`Sandbox::sleep`] to
+    /// [`Watch::sleep_impl`](crate::Watch::sleep_impl), and a test drives a
+    /// watch without waiting (see the `sandbox_in_tests` example).
+    pub fn clock(&self) -> SharedClock {
+        Arc::new(SandboxClock::new(Arc::clone(&self.shared)))
+    }
+
+    /// A [`Sleep`](crate::Sleep) that moves the sandbox's clock on by each
+    /// wait (as [`Sandbox::advance`] does) and returns at once. Keep the
+    /// [`Arc`] to read [`SandboxSleep::waits`]; it converts to a
+    /// [`SharedSleep`](crate::SharedSleep) where one is asked for.
+    #[must_use]
+    pub fn sleep(&self) -> Arc<SandboxSleep> {
+        Arc::new(SandboxSleep::new(Arc::clone(&self.shared)))
     }
 
     /// The sandbox's "now" (see the module's behaviour notes).

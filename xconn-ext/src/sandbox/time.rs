@@ -1,11 +1,14 @@
-//! Deterministic time for tests: a [`Sleep`] that never waits.
+//! Deterministic time for tests: a [`Sleep`] that never waits, and the
+//! sandbox's own clock with a sleep that moves it (to drive a watch).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-use crate::Sleep;
+use super::server::Shared;
+use crate::{Clock, Sleep};
 
 /// A [`Sleep`] that records every wait the client asks for and returns at once.
 ///
@@ -73,6 +76,105 @@ impl RecordingSleep {
 impl Sleep for RecordingSleep {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         self.lock().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// The sandbox's "now" as a watch's [`Clock`]: from
+/// [`Sandbox::clock`](super::Sandbox::clock).
+///
+/// It reads the same time the sandbox stamps on connections and rate-limit
+/// resets, so a watch and the sandbox never disagree about when things
+/// happened.
+#[derive(Clone)]
+pub struct SandboxClock {
+    shared: Arc<Shared>,
+}
+
+impl SandboxClock {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+}
+
+impl std::fmt::Debug for SandboxClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxClock")
+            .field("now", &self.now())
+            .finish()
+    }
+}
+
+impl Clock for SandboxClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.shared.now(), 0).unwrap_or_default()
+    }
+}
+
+/// A [`Sleep`] that moves the sandbox's clock on by the wait instead of
+/// waiting (the [`Churn`](super::Churn) due applies): from
+/// [`Sandbox::sleep`](super::Sandbox::sleep).
+///
+/// With [`SandboxClock`] it makes a watch's hours pass at once, the same
+/// way on every run. The sandbox's clock counts whole seconds: the fractions
+/// of the waits are carried over to the next one, never lost. It records
+/// the waits, as [`RecordingSleep`] does.
+pub struct SandboxSleep {
+    shared: Arc<Shared>,
+    state: Mutex<SleepState>,
+}
+
+#[derive(Default)]
+struct SleepState {
+    waits: Vec<Duration>,
+    /// The part of the waits not yet applied to the whole-second clock.
+    carry: Duration,
+}
+
+impl SandboxSleep {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            state: Mutex::default(),
+        }
+    }
+
+    /// The waits asked for so far, in order.
+    pub fn waits(&self) -> Vec<Duration> {
+        self.lock().waits.clone()
+    }
+
+    /// The sum of the waits asked for so far.
+    pub fn total(&self) -> Duration {
+        self.lock().waits.iter().sum()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SleepState> {
+        // A panic elsewhere while holding the lock leaves valid state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for SandboxSleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxSleep")
+            .field("waits", &self.lock().waits.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sleep for SandboxSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        let secs = {
+            let mut state = self.lock();
+            state.waits.push(duration);
+            state.carry = state.carry.saturating_add(duration);
+            let secs = state.carry.as_secs();
+            state.carry -= Duration::from_secs(secs);
+            secs
+        };
+        // Outside the lock: advancing applies the churn under the store's.
+        self.shared.advance(i64::try_from(secs).unwrap_or(i64::MAX));
         Box::pin(std::future::ready(()))
     }
 }

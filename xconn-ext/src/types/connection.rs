@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::types::builder::builder;
 use crate::types::enums::{DisconnectReason, StreamEndpoint};
 
 /// A streaming connection of the app, active or ended.
@@ -39,6 +40,24 @@ pub struct Connection {
     /// Why it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disconnect_reason: Option<DisconnectReason>,
+}
+
+builder! {
+    /// Builds a [`Connection`]: `Connection::builder().id("…").build()`.
+    ConnectionBuilder => Connection {
+        /// The connection's UUID.
+        id: opt String,
+        /// The stream it is connected to.
+        endpoint: opt StreamEndpoint,
+        /// The client's address, as sent.
+        client_ip: opt String,
+        /// When it opened.
+        connected_at: opt DateTime<Utc>,
+        /// When it ended.
+        disconnected_at: opt DateTime<Utc>,
+        /// Why it ended.
+        disconnect_reason: opt DisconnectReason,
+    }
 }
 
 impl Connection {
@@ -101,7 +120,7 @@ mod tests {
 
         let spec: Value =
             serde_json::from_str(include_str!("../../../openapi/connections.json")).unwrap();
-        let generator = schemars::r#gen::SchemaSettings::openapi3()
+        let generator = schemars::generate::SchemaSettings::openapi3()
             .with(|s| s.inline_subschemas = true)
             .into_generator();
         let ours = serde_json::to_value(generator.into_root_schema_for::<Connection>()).unwrap();

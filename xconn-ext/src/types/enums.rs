@@ -264,28 +264,19 @@ macro_rules! open_enum {
         /// string is valid (a later API version may add values).
         #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for $name {
-            fn schema_name() -> String {
-                stringify!($name).to_owned()
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
             }
 
-            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-                use schemars::schema::{InstanceType, Metadata, SchemaObject};
-                SchemaObject {
-                    instance_type: Some(InstanceType::String.into()),
-                    metadata: Some(Box::new(Metadata {
-                        description: Some(
-                            concat!(
-                                "A ", $kind, ": one of the examples, or a value a later API ",
-                                "version adds (kept as sent)."
-                            )
-                            .to_owned(),
-                        ),
-                        examples: $name::NAMES.iter().map(|n| serde_json::json!(n)).collect(),
-                        ..Metadata::default()
-                    })),
-                    ..SchemaObject::default()
-                }
-                .into()
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": concat!(
+                        "A ", $kind, ": one of the examples, or a value a later API ",
+                        "version adds (kept as sent)."
+                    ),
+                    "examples": $name::NAMES,
+                })
             }
         }
 
@@ -412,21 +403,29 @@ wire_enum! {
     }
 }
 
-/// The reasons the spec documents. It types `disconnect_reason` as a free
-/// string and names only `operator_disconnect` (in prose), so there is no
-/// generated list to check against; the sandbox seeds more (see
-/// `sandbox::DISCONNECT_REASONS`), all of which decode as
-/// [`DisconnectReason::Unknown`].
+/// The reasons X documents. The spec (2.167) types `disconnect_reason` as a
+/// free string with no enum, so there is no generated list to check
+/// against; X's API reference shows one value, `operator_disconnect`, in
+/// the example response of "Get Connection History"
+/// (<https://docs.x.com/x-api/connections/get-connection-history>). X's
+/// "Handling disconnections" guide describes causes in prose and stream
+/// error bodies, not `disconnect_reason` values. Every other reason decodes
+/// as [`DisconnectReason::Unknown`] (the sandbox's invented ones are marked
+/// `sandbox_`).
 const DOCUMENTED_DISCONNECT_REASONS: &[&str] = &["operator_disconnect"];
 
 open_enum! {
     /// Why a connection ended.
     ///
-    /// The spec leaves this a free string and documents only
-    /// `operator_disconnect`; every other reason is kept verbatim in
-    /// [`DisconnectReason::Unknown`], so nothing the server says is lost.
+    /// X documents one value, `operator_disconnect` (see the variant); the
+    /// spec leaves the field a free string. Every other reason is kept
+    /// verbatim in [`DisconnectReason::Unknown`], so nothing the server says
+    /// is lost, and a match on one should not assume X sends it.
     DisconnectReason, "disconnect reason", spec = DOCUMENTED_DISCONNECT_REASONS, {
         /// `operator_disconnect`: ended by a terminate call (or by X).
+        /// Documented in the example response of X's API reference "Get
+        /// Connection History"
+        /// (<https://docs.x.com/x-api/connections/get-connection-history>).
         OperatorDisconnect = "operator_disconnect",
     }
     /// A reason this version does not model, kept as sent.
@@ -562,18 +561,23 @@ mod tests {
     #[cfg(feature = "schemars")]
     #[test]
     fn schemas_use_the_wire_names() {
-        // Closed enums: exactly the wire names (one documented `oneOf` arm each).
+        // Closed enums: exactly the wire names (one documented `oneOf` arm
+        // each, a `const` string in schemars 1).
         let status = serde_json::to_value(schemars::schema_for!(ConnectionStatus)).unwrap();
         let names: Vec<&serde_json::Value> = status["oneOf"]
             .as_array()
             .expect("oneOf")
             .iter()
-            .flat_map(|arm| arm["enum"].as_array().expect("enum"))
+            .map(|arm| &arm["const"])
             .collect();
         assert_eq!(names, ConnectionStatus::NAMES, "{status:#}");
         // Open enums are any string.
         let endpoint = serde_json::to_value(schemars::schema_for!(StreamEndpoint)).unwrap();
         assert_eq!(endpoint["type"], "string");
         assert!(endpoint.get("enum").is_none());
+        assert_eq!(
+            endpoint["examples"],
+            serde_json::json!(StreamEndpoint::NAMES)
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! built on them. (Turning the generated crate's types into these is
 //! `wire/`'s job; turning a failed response into an error is `error/`'s.)
 
+pub(crate) mod builder;
 pub(crate) mod connection;
 pub mod enums;
 pub(crate) mod page;

@@ -2,6 +2,7 @@
 //! body, [`Page::from_slice`], is in `list.rs`: it goes through the wire
 //! types.)
 
+use crate::types::builder::builder;
 use crate::types::connection::Connection;
 use crate::types::problem::Problem;
 use crate::types::rate_limit::RateLimit;
@@ -21,4 +22,20 @@ pub struct Page {
     pub errors: Vec<Problem>,
     /// The rate-limit headers of the response.
     pub rate_limit: Option<RateLimit>,
+}
+
+builder! {
+    /// Builds a [`Page`], e.g. for a fake of the listing in a service's tests.
+    PageBuilder => Page {
+        /// The connections on the page.
+        connections: vec Connection,
+        /// `meta.result_count`.
+        result_count: opt u64,
+        /// `meta.next_token`.
+        next_token: opt String,
+        /// Partial errors that came with the data.
+        errors: vec Problem,
+        /// The rate-limit headers of the response.
+        rate_limit: opt RateLimit,
+    }
 }

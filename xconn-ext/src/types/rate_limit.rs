@@ -5,6 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 
+use crate::types::builder::builder;
+
 /// The rate-limit window a response reported (`x-rate-limit-*` headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -15,6 +17,18 @@ pub struct RateLimit {
     pub remaining: Option<u64>,
     /// `x-rate-limit-reset`: when the window resets.
     pub reset: Option<DateTime<Utc>>,
+}
+
+builder! {
+    /// Builds a [`RateLimit`].
+    RateLimitBuilder => RateLimit {
+        /// `x-rate-limit-limit`.
+        limit: opt u64,
+        /// `x-rate-limit-remaining`.
+        remaining: opt u64,
+        /// `x-rate-limit-reset`.
+        reset: opt DateTime<Utc>,
+    }
 }
 
 impl RateLimit {

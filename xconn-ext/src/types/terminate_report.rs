@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::builder::builder;
 use crate::types::problem::Problem;
 
 /// What a termination did.
@@ -31,6 +32,32 @@ pub struct TerminateResult {
     /// Why not, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+}
+
+builder! {
+    /// Builds a [`TerminateReport`].
+    TerminateReportBuilder => TerminateReport {
+        /// Connections ended.
+        successful: val u64,
+        /// Connections that could not be ended.
+        failed: val u64,
+        /// Per connection outcomes.
+        results: vec TerminateResult,
+        /// Partial errors that came with the answer.
+        errors: vec Problem,
+    }
+}
+
+builder! {
+    /// Builds a [`TerminateResult`].
+    TerminateResultBuilder => TerminateResult {
+        /// The connection's UUID.
+        uuid: val String,
+        /// Whether it was ended.
+        success: val bool,
+        /// Why not, when it was not.
+        error_message: opt String,
+    }
 }
 
 impl TerminateReport {
@@ -76,7 +103,7 @@ mod tests {
     #[test]
     fn schemas_use_the_wire_names() {
         let report = serde_json::to_value(schemars::schema_for!(TerminateReport)).unwrap();
-        let problem = &report["definitions"]["Problem"];
+        let problem = &report["$defs"]["Problem"];
         assert_eq!(
             problem["properties"]["type"]["type"], "string",
             "{report:#}"
@@ -85,9 +112,10 @@ mod tests {
             problem["properties"].get("type_uri").is_none(),
             "{report:#}"
         );
+        // `required` lists fields in declaration order (schemars 1).
         assert_eq!(
-            report["definitions"]["TerminateResult"]["required"],
-            serde_json::json!(["success", "uuid"]),
+            report["$defs"]["TerminateResult"]["required"],
+            serde_json::json!(["uuid", "success"]),
             "{report:#}"
         );
     }

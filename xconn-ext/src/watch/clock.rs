@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 ///
 /// Plug one in with [`crate::Watch::clock`] together with a
 /// [`crate::Sleep`] that advances it, and a test runs a long watch at once.
+/// The `sandbox` feature has that pair on the sandbox's own time:
+/// `Sandbox::clock()` and `Sandbox::sleep()`.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> DateTime<Utc>;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::types::builder::builder;
 use crate::types::connection::Connection;
 use crate::types::enums::StreamEndpoint;
 use crate::types::rate_limit::RateLimit;
@@ -83,7 +84,12 @@ pub struct ConnectionEvent {
 }
 
 impl ConnectionEvent {
-    pub(crate) fn new(kind: EventKind, connection: Connection, observed: DateTime<Utc>) -> Self {
+    /// The event a watch makes of `connection` (and what a service's tests
+    /// can make): its [`at`](Self::at) is the API's time for `kind` when
+    /// the connection carries it (`connected_at` for
+    /// [`EventKind::Connected`], `disconnected_at` for
+    /// [`EventKind::Disconnected`]), else `observed`.
+    pub fn new(kind: EventKind, connection: Connection, observed: DateTime<Utc>) -> Self {
         let at = match kind {
             EventKind::Connected => connection.connected_at,
             EventKind::Disconnected => connection.disconnected_at,
@@ -147,7 +153,7 @@ impl fmt::Display for WatchWarning {
 
 /// The outcome of one poll, the last item the poll yields (after its
 /// [`EventKind::Terminated`] events; see [`WatchEvent`] for the order).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct PollSummary {
     /// The poll's number; the baseline is poll 0.
@@ -162,4 +168,31 @@ pub struct PollSummary {
     /// The wait before the next poll: the interval, stretched when the
     /// rate window would not last otherwise.
     pub next_poll_in: Duration,
+}
+
+builder! {
+    /// Builds a [`PollSummary`], e.g. to test what a service does with one.
+    PollSummaryBuilder => PollSummary {
+        /// The poll's number.
+        poll: val u64,
+        /// HTTP requests the poll sent.
+        requests: val u32,
+        /// Active connections per endpoint.
+        active: val BTreeMap<StreamEndpoint, u64>,
+        /// The last rate-limit headers seen.
+        rate_limit: opt RateLimit,
+        /// The wait before the next poll.
+        next_poll_in: val Duration,
+    }
+}
+
+impl WatchWarning {
+    /// A warning, e.g. to test what a service does with one.
+    pub fn new(kind: WarningKind, message: impl Into<String>, wait: Option<Duration>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            wait,
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! [`Client::watch`](crate::Client::watch).
 //!
 //! ```no_run
-//! use futures::TryStreamExt;
+//! use xconn_ext::futures::TryStreamExt;
 //! use xconn_ext::{Client, EventKind, WatchEvent};
 //!
 //! # async fn demo() -> Result<(), xconn_ext::Error> {
@@ -85,4 +85,7 @@ mod tracker;
 pub use builder::{DEFAULT_INTERVAL, Watch};
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use driver::HISTORY_PROBE_MARGIN;
-pub use event::{ConnectionEvent, EventKind, PollSummary, WarningKind, WatchEvent, WatchWarning};
+pub use event::{
+    ConnectionEvent, EventKind, PollSummary, PollSummaryBuilder, WarningKind, WatchEvent,
+    WatchWarning,
+};

@@ -3,14 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use xconn_ext::{BASE_URL_ENV, TOKEN_ENV};
+use xconn_ext::{BASE_URL_ENV, EnvToken, TOKEN_ENV, TOKEN_FILE_ENV};
 
-/// A file holding the token (`-` is stdin).
-pub const TOKEN_FILE_ENV: &str = "X_BEARER_TOKEN_FILE";
 /// Another config file than the platform's default.
 pub const CONFIG_ENV: &str = "XCONN_CONFIG";
 /// The profile to use unless `--profile` says.
@@ -78,7 +75,6 @@ fn usage(message: impl Into<String>) -> UsageError {
 /// config file has one).
 pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
     let profile = load_profile(flags.profile)?;
-    let env = |name: &str| std::env::var_os(name);
 
     let (token, token_source) = if let Some(token) = flags.token {
         (token.to_owned(), TokenSource::Flag)
@@ -87,21 +83,16 @@ pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
             read_token_file(path, "--token-file")?,
             TokenSource::FlagFile(path.to_owned()),
         )
-    } else if let (Some(_), Some(_)) = (env(TOKEN_ENV), env(TOKEN_FILE_ENV)) {
-        return Err(usage(format!(
-            "both {TOKEN_ENV} and {TOKEN_FILE_ENV} are set; unset one of them"
-        )));
-    } else if let Some(token) = env(TOKEN_ENV) {
-        let token = token
-            .into_string()
-            .map_err(|_| usage(format!("{TOKEN_ENV} is not valid UTF-8")))?;
-        (token, TokenSource::Env)
-    } else if let Some(path) = env(TOKEN_FILE_ENV) {
-        let path = PathBuf::from(path);
-        (
-            read_token_file(&path, TOKEN_FILE_ENV)?,
-            TokenSource::EnvFile(path),
-        )
+    } else if let Some(env_token) =
+        // The library's reading, so that a service's `Client::from_env`
+        // and this tool agree on precedence, trimming and errors.
+        EnvToken::from_env().map_err(|e| usage(e.message()))?
+    {
+        let source = match env_token.file() {
+            Some(path) => TokenSource::EnvFile(path.to_owned()),
+            None => TokenSource::Env,
+        };
+        (env_token.into_token(), source)
     } else if let Some((
         name,
         Profile {
@@ -147,21 +138,10 @@ pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
     })
 }
 
-/// The token in a file (`-`: stdin), trailing whitespace trimmed. The
-/// content is never echoed, even in an error.
+/// The token in a file (`-`: stdin), read as the library reads
+/// `X_BEARER_TOKEN_FILE`. The content is never echoed, even in an error.
 fn read_token_file(path: &Path, what: &str) -> Result<String, UsageError> {
-    let mut text = String::new();
-    let read = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    read.map_err(|e| usage(format!("cannot read {what} {}: {e}", path.display())))?;
-    let token = text.trim_end();
-    if token.is_empty() {
-        return Err(usage(format!("{what} {} is empty", path.display())));
-    }
-    Ok(token.to_owned())
+    xconn_ext::read_token_file(path, what).map_err(|e| usage(e.message()))
 }
 
 /// `config.toml`: `[profiles.NAME]` tables and nothing else.

@@ -19,6 +19,8 @@ use serde_json::{Map, Value};
 
 pub use kind::ProblemKind;
 
+use crate::types::builder::builder;
+
 /// An RFC 7807 problem, with X's extension members.
 ///
 /// Decoding is lenient on purpose: every member is optional (as in the RFC),
@@ -78,6 +80,60 @@ pub struct ErrorDetail {
 
 /// `about:blank`: "no kind beyond the HTTP status" (RFC 7807 §4.2).
 pub const ABOUT_BLANK: &str = "about:blank";
+
+builder! {
+    /// Builds a [`Problem`], starting from `type` [`ABOUT_BLANK`] (as an
+    /// absent `type` reads).
+    ProblemBuilder => Problem = {
+        Problem {
+            type_uri: ABOUT_BLANK.to_owned(),
+            ..Problem::default()
+        }
+    } {
+        /// `type`: a URI naming the kind of problem.
+        type_uri: val String,
+        /// `title`.
+        title: opt String,
+        /// `detail`.
+        detail: opt String,
+        /// `status`.
+        status: opt u16,
+        /// `instance`.
+        instance: opt String,
+        /// `parameter`.
+        parameter: opt String,
+        /// `value`.
+        value: opt String,
+        /// `resource_type`.
+        resource_type: opt String,
+        /// `resource_id`.
+        resource_id: opt String,
+        /// `field`.
+        field: opt String,
+        /// `section`.
+        section: opt String,
+        /// `errors`.
+        errors: vec ErrorDetail,
+    }
+}
+
+impl ProblemBuilder {
+    /// Another member, kept in [`Problem::extra`] (`reason`, `period`...).
+    pub fn member(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.value.extra.insert(name.into(), value.into());
+        self
+    }
+}
+
+builder! {
+    /// Builds an [`ErrorDetail`].
+    ErrorDetailBuilder => ErrorDetail {
+        /// The message.
+        message: opt String,
+        /// The legacy numeric code.
+        code: opt i64,
+    }
+}
 
 impl Problem {
     /// A problem with no body to go on: `about:blank` and the status.

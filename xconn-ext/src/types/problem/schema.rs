@@ -41,11 +41,11 @@ struct ProblemSchema {
 }
 
 impl schemars::JsonSchema for Problem {
-    fn schema_name() -> String {
-        "Problem".to_owned()
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Problem".into()
     }
 
-    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         ProblemSchema::json_schema(generator)
     }
 }
