@@ -11,8 +11,8 @@ use super::event::WatchEvent;
 use super::guard;
 use crate::client::Client;
 use crate::client::retry::SharedSleep;
-use crate::types::enums::StreamEndpoint;
 use crate::error::Error;
+use crate::types::enums::StreamEndpoint;
 
 /// The poll interval unless configured otherwise.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);

@@ -18,12 +18,12 @@ use super::pacer::Pacer;
 use super::tracker::Tracker;
 use crate::client::Client;
 use crate::client::retry::{RetryPolicy, SharedSleep};
-use crate::types::connection::Connection;
-use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
 use crate::error::Error;
 use crate::list::PageCursor;
-use crate::types::page::Page;
 use crate::terminate::duplicates::DuplicatesPlan;
+use crate::types::connection::Connection;
+use crate::types::enums::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use crate::types::page::Page;
 
 /// The first backoff after a transient failure; it doubles up to the
 /// poll interval.

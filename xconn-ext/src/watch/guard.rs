@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::event::{ConnectionEvent, EventKind};
 use crate::client::Client;
-use crate::types::connection::Connection;
-use crate::types::enums::StreamEndpoint;
 use crate::error::Error;
 use crate::terminate::duplicates::DuplicatesPlan;
+use crate::types::connection::Connection;
+use crate::types::enums::StreamEndpoint;
 
 /// Refuse a `keep` the guard cannot plan with, as `terminate --duplicates`
 /// does.

@@ -22,6 +22,8 @@ mod credentials;
 mod exit_codes;
 mod help;
 mod list;
+mod operator_credentials;
+mod pty;
 mod summary;
 mod terminate;
 mod watch;
@@ -91,6 +93,14 @@ fn xconn_sandbox() -> Command {
     let mut cmd = xconn();
     cmd.arg("--sandbox");
     cmd
+}
+
+/// Write a token file readable only by its owner (as the README asks), so
+/// that no permission warning is printed.
+fn write_secret(path: &std::path::Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// What one run gave.

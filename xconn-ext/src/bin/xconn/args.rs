@@ -17,9 +17,11 @@ use crate::output::Format;
 const GLOBAL: &str = "Global options";
 
 const AFTER_HELP: &str = concat!(
-    "Credentials: --token-file/--token, then X_BEARER_TOKEN_FILE/X_BEARER_TOKEN, then the \
-     profile (--profile, XCONN_PROFILE, else `default`) of config.toml in the platform's \
-     config directory under xconn/ (XCONN_CONFIG names another file):\n\n  \
+    "Credentials: --token-file/--token/--base-url, then the profile named by --profile (for \
+     every setting it holds), then X_BEARER_TOKEN_FILE/X_BEARER_TOKEN/X_API_BASE_URL, then \
+     the profile named by XCONN_PROFILE (not with a token variable), else `default`, of \
+     config.toml in the platform's config directory under xconn/ (XCONN_CONFIG names another \
+     file):\n\n  \
      [profiles.prod]\n  base_url = \"https://api.x.com\"\n  \
      token_file = \"/home/me/.config/xconn/prod.token\"\n\n",
     "Exit codes:\n",

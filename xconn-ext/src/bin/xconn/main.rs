@@ -77,7 +77,7 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::List(args) => commands::list::run(client, args).await,
         Command::Summary(args) => commands::summary::run(client, args).await,
-        Command::Terminate(args) => commands::terminate::run(client, args).await,
+        Command::Terminate(args) => commands::terminate::run(client, args, &session.origin).await,
         Command::Watch(args) => commands::watch::run(client, args).await,
         Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")

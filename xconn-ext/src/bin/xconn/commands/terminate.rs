@@ -15,7 +15,7 @@ use crate::failure::{self, exit};
 use crate::output::{Format, Printer, Writer};
 
 /// `xconn terminate`: the target the flags name, then [`execute`].
-pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
+pub async fn run(client: &Client, args: TerminateArgs, origin: &str) -> ExitCode {
     if args.keep.is_some() && !args.duplicates {
         eprintln!("error: --keep applies only with --duplicates; nothing was sent");
         return ExitCode::from(exit::USAGE);
@@ -47,6 +47,7 @@ pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
         yes: args.yes,
         dry_run: args.dry_run,
         json: args.format == ReportFormat::Json,
+        origin: origin.to_owned(),
     };
     execute(client, target, options, &mut Terminal).await
 }
@@ -89,6 +90,9 @@ pub struct Options {
     pub yes: bool,
     pub dry_run: bool,
     pub json: bool,
+    /// Where the credentials came from (profile, token source), named in
+    /// the prompt: two apps on one host differ only there.
+    pub origin: String,
 }
 
 /// What is known before sending a DELETE: the connections it would end,
@@ -171,7 +175,10 @@ pub async fn execute(
         let count = preview
             .count()
             .map_or_else(|| "all matching".to_owned(), |n| n.to_string());
-        let question = format!("Terminate {count} connection(s) ({what}) at {host}? [y/N] ");
+        let question = format!(
+            "Terminate {count} connection(s) ({what}) at {host} ({})? [y/N] ",
+            options.origin
+        );
         if !prompt.ask(&question) {
             eprintln!("aborted; nothing was terminated");
             return ExitCode::from(exit::DECLINED);
@@ -422,6 +429,7 @@ mod tests {
             yes: false,
             dry_run: false,
             json: false,
+            origin: "token from the sandbox".to_owned(),
         };
         let code = execute(&client, Target::All, options, &mut no).await;
         assert_eq!(code, ExitCode::from(exit::DECLINED));
@@ -429,7 +437,8 @@ mod tests {
         assert_eq!(
             no.asked,
             [format!(
-                "Terminate {active} connection(s) (every active connection) at {host}? [y/N] "
+                "Terminate {active} connection(s) (every active connection) at {host} (token from \
+                 the sandbox)? [y/N] "
             )]
         );
         // The GETs to count, no DELETE: everything is still active.
