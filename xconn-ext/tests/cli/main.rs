@@ -19,6 +19,7 @@
 //! `xconn-test-support` those shared with the workspace's `tests/it`.
 
 mod credentials;
+mod dry_run;
 mod exit_codes;
 mod help;
 mod list;

@@ -114,9 +114,10 @@ pub enum Command {
   xconn terminate --uuid 1f0e... --uuid 2a9b...
   xconn terminate --all --dry-run -o json
 
-Exit codes: 0 every targeted connection ended (or nothing to end, or --dry-run); 1 prompt \
-declined; 2 usage; 3/4/5 a failed request (after a failed later batch the partial report is \
-printed); 6 the API answered but one or more connections were not terminated.")]
+Exit codes: 0 every targeted connection ended (or nothing to end; with --dry-run: every \
+target would end); 1 prompt declined; 2 usage; 3/4/5 a failed request (after a failed later batch the partial report is \
+printed); 6 the API answered but one or more connections were not terminated (with --dry-run: would \
+not be, being not active or not found).")]
     Terminate(TerminateArgs),
     /// Print the endpoint names the API knows.
     #[command(after_help = "Examples:
@@ -203,7 +204,13 @@ pub struct TerminateArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_endpoint)]
     pub endpoint: Vec<StreamEndpoint>,
     /// End these connections (repeatable).
-    #[arg(long, value_name = "UUID", num_args = 1.., conflicts_with_all = ["endpoint", "duplicates"])]
+    #[arg(
+        long,
+        value_name = "UUID",
+        num_args = 1..,
+        value_parser = parse_uuid,
+        conflicts_with_all = ["endpoint", "duplicates"]
+    )]
     pub uuid: Vec<String>,
     /// End duplicate connections: keep the --keep most recently connected per endpoint.
     #[arg(long)]
@@ -214,7 +221,9 @@ pub struct TerminateArgs {
     // default of a flag as present.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub keep: Option<u64>,
-    /// Send nothing: print what would be terminated (reads the active connections).
+    /// Send no DELETE: read the connections (GET) and print what would be terminated, each
+    /// --uuid as `would end`, `not active` or `not found`, and the kept connection of each
+    /// endpoint with --duplicates; exits as the real run would (0, or 6).
     #[arg(long)]
     pub dry_run: bool,
     /// Do not ask for confirmation.
@@ -260,6 +269,18 @@ fn seconds(s: &str, within: impl Fn(f64) -> bool, rule: &str) -> Result<Duration
         return Err(format!("`{s}` must be {rule}"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// `--uuid`: refused here, for the real run and the dry run alike, when the
+/// library would refuse it (empty, or holding whitespace or a control
+/// character); any other value is for the API to find or not.
+fn parse_uuid(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{s:?} is not a connection UUID (empty, or holds whitespace or a control character)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 fn parse_field(s: &str) -> Result<ConnectionField, String> {

@@ -10,9 +10,11 @@ use xconn_ext::{
     Client, Connection, DuplicatesPlan, Error, StreamEndpoint, TerminateError, TerminateReport,
 };
 
+mod dry_run;
+
 use crate::args::{ReportFormat, TerminateArgs};
 use crate::failure::{self, exit};
-use crate::output::{Format, Printer, Writer};
+use crate::output::Writer;
 
 /// `xconn terminate`: the target the flags name, then [`execute`].
 pub async fn run(client: &Client, args: TerminateArgs, origin: &str) -> ExitCode {
@@ -147,21 +149,28 @@ pub async fn execute(
     let host = host(client.base_url());
     let what = target.describe();
     let needs_prompt = !options.yes && !options.dry_run;
-    if needs_prompt && !prompt.available() {
+    let refuse = || {
         eprintln!(
             "error: refusing to terminate {what} at {host} without --yes (no terminal to \
-             confirm on; --dry-run shows what would end); nothing was sent"
+             confirm on; --dry-run shows what would end); nothing was terminated"
         );
-        return ExitCode::from(exit::USAGE);
+        ExitCode::from(exit::USAGE)
+    };
+    // Duplicates are always read first (the plan is the target): with
+    // nothing to end, there is nothing to confirm either, terminal or not.
+    // The other targets are refused before any request.
+    let duplicates = matches!(target, Target::Duplicates { .. });
+    if needs_prompt && !prompt.available() && !duplicates {
+        return refuse();
     }
 
-    let preview = match read_preview(client, &target, needs_prompt || options.dry_run).await {
+    if options.dry_run {
+        return dry_run::run(client, &target, &host, options.json).await;
+    }
+    let preview = match read_preview(client, &target, needs_prompt).await {
         Ok(preview) => preview,
         Err(e) => return failure::report(&e),
     };
-    if options.dry_run {
-        return print_dry_run(client.base_url(), &host, &preview, options.json);
-    }
     if preview.count() == Some(0) {
         let mut out = Writer::stdout();
         if options.json {
@@ -170,6 +179,9 @@ pub async fn execute(
             out.line(&format!("nothing to terminate ({what}) at {host}"));
         }
         return out.finish();
+    }
+    if needs_prompt && !prompt.available() {
+        return refuse();
     }
     if needs_prompt {
         let count = preview
@@ -250,50 +262,6 @@ async fn read_preview(client: &Client, target: &Target, read: bool) -> Result<Pr
             Preview::Connections(client.active_connections(std::slice::from_ref(e)).await?)
         }
     })
-}
-
-fn print_dry_run(base_url: &str, host: &str, preview: &Preview, json: bool) -> ExitCode {
-    let (connections, plan) = match preview {
-        Preview::Connections(list) => (list.as_slice(), None),
-        Preview::Plan(plan) => (plan.to_end(), Some(plan)),
-        Preview::Unread => (&[][..], None),
-    };
-    let mut out = Writer::stdout();
-    if json {
-        let mut doc = json!({
-            "dry_run": true,
-            "api": base_url,
-            "count": connections.len(),
-            "would_terminate": connections,
-        });
-        if let Some(plan) = plan {
-            doc["keep"] = json!(plan.keep());
-            doc["kept"] = json!(plan.kept());
-            doc["by_endpoint"] = json!(plan.counts());
-        }
-        out.json(&doc);
-    } else {
-        out.line(&format!(
-            "dry run: would terminate {} connection(s) at {host}; nothing was sent",
-            connections.len()
-        ));
-        if let Some(plan) = plan {
-            for (endpoint, c) in plan.counts() {
-                out.line(&format!(
-                    "  {endpoint}: {} active, keeping {}, ending {}",
-                    c.active, c.kept, c.to_end
-                ));
-            }
-        }
-        if !connections.is_empty() {
-            let mut printer = Printer::new(Format::Table);
-            for c in connections {
-                printer.connection(&mut out, c);
-            }
-            printer.finish(&mut out);
-        }
-    }
-    out.finish()
 }
 
 fn print_report(
