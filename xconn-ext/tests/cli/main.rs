@@ -21,6 +21,7 @@
 mod credentials;
 mod dry_run;
 mod exit_codes;
+mod filters;
 mod help;
 mod list;
 mod operator_credentials;

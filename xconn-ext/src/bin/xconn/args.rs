@@ -8,10 +8,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use xconn_ext::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use xconn_ext::{ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint};
 
 use crate::output::Format;
+use crate::select::Selection;
+use crate::time_bound::parse_time_bound_now;
 
 /// Heading of the options every command takes, apart from its own.
 const GLOBAL: &str = "Global options";
@@ -156,6 +159,59 @@ pub struct Filter {
     /// Only this endpoint (repeatable).
     #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
     pub endpoints: Vec<StreamEndpoint>,
+    #[arg(
+        long = "reason",
+        value_name = "NAME",
+        value_parser = parse_reason,
+        help = format!(
+            "Only connections that ended with this disconnect reason (repeatable; known: {}). \
+             Applied by xconn to what the API returns (the API has no such filter)",
+            DisconnectReason::NAMES.join(", ")
+        )
+    )]
+    pub reasons: Vec<String>,
+    /// Only connections open at or after TIME (active, or ended then or later): RFC 3339
+    /// or a duration before now (90m, 2d; units s m h d w). Applied by xconn to what the
+    /// API returns (the API has no such filter).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound_now)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only connections opened at or before TIME (same forms as --since). Applied by
+    /// xconn to what the API returns (the API has no such filter).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound_now)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    /// The client-side selection `--reason`, `--since` and `--until` make;
+    /// `Err`: a usage error (a window that ends before it starts).
+    pub fn selection(&self) -> Result<Selection, String> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since > until
+        {
+            return Err(format!(
+                "--since ({}) is after --until ({}): no connection can match",
+                crate::format::timestamp(since),
+                crate::format::timestamp(until)
+            ));
+        }
+        Ok(Selection {
+            reasons: self.reasons.clone(),
+            since: self.since,
+            until: self.until,
+        })
+    }
+}
+
+/// `--reason`: a known reason, or any other wire name (the API may send
+/// reasons the spec does not list yet); never empty or with whitespace.
+fn parse_reason(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{s:?} is not a disconnect reason; known: {}",
+            DisconnectReason::NAMES.join(", ")
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 #[derive(Args)]

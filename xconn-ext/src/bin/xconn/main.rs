@@ -5,7 +5,8 @@
 //!
 //! The layout, from the bottom: `format` (times and durations, a leaf);
 //! `output` (formats, stdout, progress) and `failure` (exit codes, error
-//! lines); `credentials`; `args` (clap); `bootstrap` (logging, the
+//! lines); `time_bound` (`--since`/`--until`, a leaf) and `select` (the
+//! client-side filters); `credentials`; `args` (clap); `bootstrap` (logging, the
 //! client); `commands/` (one module per command); this file (runtime and
 //! dispatch).
 
@@ -16,6 +17,8 @@ mod credentials;
 mod failure;
 mod format;
 mod output;
+mod select;
+mod time_bound;
 
 use std::process::ExitCode;
 

@@ -21,6 +21,13 @@ use crate::output::{Progress, Writer};
 /// otherwise), then print the summary: nothing is printed before the last
 /// page is read.
 pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
+    let selection = match args.filter.selection() {
+        Ok(selection) => selection,
+        Err(message) => {
+            eprintln!("error: {message}; nothing was sent");
+            return ExitCode::from(failure::exit::USAGE);
+        }
+    };
     let mut request = super::request(client, &args.filter)
         .max_results(xconn_ext::MAX_RESULTS_LIMIT)
         .fields(ConnectionField::ALL.iter().cloned());
@@ -37,7 +44,9 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
             Some(Ok(page)) => {
                 progress.page(page.connections.len());
                 for connection in &page.connections {
-                    summary.add(connection, now);
+                    if selection.keeps(connection) {
+                        summary.add(connection, now);
+                    }
                 }
             }
             Some(Err(e)) => {
