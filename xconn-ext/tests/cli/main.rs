@@ -27,6 +27,7 @@ mod list;
 mod operator_credentials;
 mod pty;
 mod summary;
+mod summary_honesty;
 mod terminate;
 mod watch;
 

@@ -37,6 +37,9 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     }
     let now = chrono::Utc::now();
     let mut summary = Summary::default();
+    if let Some(why) = actives_unread(&args) {
+        summary.actives_not_read(why);
+    }
     let mut progress = Progress::new();
     let mut pages = request.pages();
     loop {
@@ -66,6 +69,20 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     out.finish()
 }
 
+/// Why the active connections are not all counted, if they are not.
+fn actives_unread(args: &SummaryArgs) -> Option<&'static str> {
+    let filter = &args.filter;
+    if filter.status == Some(ConnectionStatus::Inactive) {
+        Some("--status inactive: active connections were not listed")
+    } else if !filter.reasons.is_empty() {
+        Some("--reason keeps only ended connections")
+    } else if filter.until.is_some() {
+        Some("--until leaves out connections opened after it")
+    } else {
+        None
+    }
+}
+
 /// Counts gathered over every connection seen, one at a time. Memory does
 /// not grow with the number of connections: only with the number of
 /// distinct endpoints and reasons, plus a duration histogram of fixed
@@ -88,8 +105,12 @@ pub struct Summary {
     pub by_endpoint_reason: BTreeMap<String, BTreeMap<String, u64>>,
     /// endpoint -> its most recent disconnect.
     pub last_disconnect: BTreeMap<String, LastDisconnect>,
-    /// Endpoints with more than one active connection.
-    pub duplicates: Vec<Duplicate>,
+    /// Endpoints with more than one active connection; `None` (`null`)
+    /// when the active connections were not all read, with the reason in
+    /// `duplicates_note`: an empty list would read as "none".
+    pub duplicates: Option<Vec<Duplicate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates_note: Option<&'static str>,
     pub duration_secs: DurationStats,
     #[serde(skip)]
     tally: Vec<EndpointTally>,
@@ -156,6 +177,9 @@ pub struct DurationStats {
     pub count: u64,
     /// Exact below 2048 seconds, within 0.05% above (see [`Durations`]).
     pub median: Option<u64>,
+    /// What `median` is: `"exact"` (every duration below 2048 s), or
+    /// `"within 0.05%"`; `None` without a median.
+    pub median_precision: Option<&'static str>,
     /// Exact.
     pub max: Option<u64>,
 }
@@ -188,6 +212,9 @@ impl Default for Durations {
 }
 
 const SIGNIFICANT_DIGITS: u8 = 3;
+/// Durations below this many seconds are counted exactly (2^11, for 3
+/// significant digits).
+const EXACT_BELOW: u64 = 2048;
 
 impl Durations {
     fn record(&mut self, secs: u64) {
@@ -216,6 +243,17 @@ impl Durations {
         self.max
     }
 
+    /// How exact [`median`](Self::median) is: below 2^11 s every value has
+    /// a bucket of its own; above, the middle of a bucket is within 0.05%
+    /// of any value in it.
+    fn precision(&self) -> &'static str {
+        if self.max.is_some_and(|max| max < EXACT_BELOW) {
+            "exact"
+        } else {
+            "within 0.05%"
+        }
+    }
+
     /// The median: the middle value, or the mean of the middle two.
     fn median(&self) -> Option<u64> {
         let n = self.count();
@@ -230,6 +268,12 @@ impl Durations {
 }
 
 impl Summary {
+    /// Say that the active connections were not all read (`why`):
+    /// duplicates are then not reported as none, but as not read.
+    pub fn actives_not_read(&mut self, why: &'static str) {
+        self.duplicates_note = Some(why);
+    }
+
     pub fn add(&mut self, connection: &Connection, now: DateTime<Utc>) {
         self.total += 1;
         for t in [connection.connected_at, connection.disconnected_at]
@@ -323,19 +367,25 @@ impl Summary {
                 );
             }
         }
-        self.duplicates = self
-            .by_endpoint
-            .iter()
-            .filter(|(_, c)| c.active > 1)
-            .map(|(endpoint, c)| Duplicate {
-                endpoint: endpoint.clone(),
-                active: c.active,
-            })
-            .collect();
+        self.duplicates = match self.duplicates_note {
+            Some(_) => None,
+            None => Some(
+                self.by_endpoint
+                    .iter()
+                    .filter(|(_, c)| c.active > 1)
+                    .map(|(endpoint, c)| Duplicate {
+                        endpoint: endpoint.clone(),
+                        active: c.active,
+                    })
+                    .collect(),
+            ),
+        };
+        let median = self.durations.median();
         self.duration_secs = DurationStats {
             covers: "ended",
             count: self.durations.count(),
-            median: self.durations.median(),
+            median,
+            median_precision: median.map(|_| self.durations.precision()),
             max: self.durations.max,
         };
     }
@@ -356,19 +406,32 @@ impl Summary {
             time(self.window.to)
         );
         let fmt_secs = |s: Option<u64>| s.map_or("-".to_owned(), |s| human(Duration::from_secs(s)));
+        let precision = self
+            .duration_secs
+            .median_precision
+            .map_or(String::new(), |p| format!(" ({p})"));
         let _ = writeln!(
             out,
-            "duration of the {} ended connections: median {}, max {}",
+            "duration of the {} ended connections: median {}{precision}, max {}",
             self.duration_secs.count,
             fmt_secs(self.duration_secs.median),
             fmt_secs(self.duration_secs.max)
         );
-        for d in &self.duplicates {
-            let _ = writeln!(
-                out,
-                "duplicates: {} has {} active connections (xconn terminate --duplicates --endpoint {})",
-                d.endpoint, d.active, d.endpoint
-            );
+        match (&self.duplicates, self.duplicates_note) {
+            (Some(duplicates), _) => {
+                for d in duplicates {
+                    let _ = writeln!(
+                        out,
+                        "duplicates: {} has {} active connections ({})",
+                        d.endpoint,
+                        d.active,
+                        suggestion(&d.endpoint)
+                    );
+                }
+            }
+            (None, note) => {
+                let _ = writeln!(out, "duplicates: not read ({})", note.unwrap_or("-"));
+            }
         }
         if !self.by_endpoint.is_empty() {
             let width = self
@@ -425,6 +488,18 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+/// A command that would end `endpoint`'s duplicates, and runs: this
+/// xconn's `--endpoint` takes only the endpoints it knows.
+fn suggestion(endpoint: &str) -> String {
+    match endpoint.parse::<StreamEndpoint>() {
+        Ok(_) => format!("xconn terminate --duplicates --endpoint {endpoint}"),
+        Err(_) => format!(
+            "`{endpoint}` is unknown to this xconn: find the UUIDs with `xconn list`, end them \
+             with `xconn terminate --uuid UUID`"
+        ),
     }
 }
 
@@ -490,6 +565,7 @@ mod tests {
                 covers: "ended",
                 count: 2,
                 median: Some(20),
+                median_precision: Some("exact"),
                 max: Some(30)
             }
         );
@@ -508,15 +584,15 @@ mod tests {
                 to: DateTime::from_timestamp(900, 0)
             }
         );
-        assert!(s.duplicates.is_empty());
+        assert_eq!(s.duplicates, Some(Vec::new()));
         s.add(&conn(StreamEndpoint::SampleStream, 950, None, None), now);
         s.finish();
         assert_eq!(
             s.duplicates,
-            [Duplicate {
+            Some(vec![Duplicate {
                 endpoint: "sample_stream".into(),
                 active: 2
-            }]
+            }])
         );
     }
 
