@@ -26,6 +26,7 @@ mod help;
 mod list;
 mod operator_credentials;
 mod pty;
+mod sandbox_serve;
 mod summary;
 mod summary_honesty;
 mod terminate;

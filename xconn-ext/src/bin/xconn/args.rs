@@ -142,6 +142,38 @@ not be, being not active or not found).")]
     Man,
     /// Follow connections live: events as they happen, optional metrics.
     Watch(WatchArgs),
+    /// The sandbox (a fake of the API with seeded data) as a server of its own.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox in the foreground until SIGINT or SIGTERM (then exit 0): prints
+    /// the base URL and the token, and keeps its state across requests from any client.
+    #[command(after_help = "Examples:
+  xconn sandbox serve --addr 127.0.0.1:8080
+  X_API_BASE_URL=http://127.0.0.1:8080 X_BEARER_TOKEN=sandbox-token xconn list
+  xconn sandbox serve --churn --seed 7      connections come and go, for `xconn watch`")]
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Where to listen (HOST:PORT; port 0: one the OS chooses). Anyone who reaches it can
+    /// end its connections.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+    /// Seed of the generated connections.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// How many connections to generate (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub connections: u64,
+    /// Connections start and end as requests come in (the sandbox's clock moves one second
+    /// per request), for `xconn watch`.
+    #[arg(long)]
+    pub churn: bool,
 }
 
 #[derive(Args)]

@@ -65,6 +65,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Endpoints(args) => return commands::endpoints::run(args),
         Command::Completions { shell } => return commands::completions::run(*shell),
         Command::Man => return commands::man::run(),
+        Command::Sandbox(command) => return commands::sandbox::run(command).await,
         _ => {}
     }
     let sandbox_config: fn(SandboxConfig) -> SandboxConfig = match cli.command {
@@ -82,7 +83,10 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Summary(args) => commands::summary::run(client, args).await,
         Command::Terminate(args) => commands::terminate::run(client, args, &session.origin).await,
         Command::Watch(args) => commands::watch::run(client, args).await,
-        Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
+        Command::Endpoints(_)
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Sandbox(_) => {
             unreachable!("handled above")
         }
     }
