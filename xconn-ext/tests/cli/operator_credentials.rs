@@ -260,3 +260,23 @@ fn a_bad_base_url_names_where_it_came_from_and_a_trailing_2_is_refused() {
     }
     assert_eq!((prod.calls(), staging.calls()), (0, 0), "nothing was sent");
 }
+
+#[test]
+fn ctrl_d_at_the_prompt_aborts_on_a_line_of_its_own() {
+    let apps = TwoApps::new();
+    apps.prod.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        json_ok(then, page(2, None).to_string());
+    });
+    let mut cmd = apps.shell();
+    cmd.args(["terminate", "--all"]);
+    // ^D at the start of a line: end of input for the prompt.
+    let run = run_on_tty(cmd, None, "\x04");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let aborted = run
+        .terminal
+        .lines()
+        .find(|l| l.contains("aborted"))
+        .expect("an abort message");
+    assert!(aborted.starts_with("aborted"), "on its own line: {run:#?}");
+}

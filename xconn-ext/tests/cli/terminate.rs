@@ -61,6 +61,11 @@ fn sandbox_terminate_unknown_uuid_reports_the_failure() {
 #[test]
 fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
     let server = MockServer::start();
+    // What would end may be read (GET): something is active.
+    let get = server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        json_ok(then, page(2, None).to_string());
+    });
     let any = catch_all(&server);
     for target in [
         &["--all"][..],
@@ -78,7 +83,39 @@ fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
         run.error_says(&["refusing", "--yes"]);
         assert_eq!(run.stdout, "");
     }
-    assert_eq!(any.calls(), 0, "nothing may be sent");
+    assert_eq!(any.calls(), 0, "no DELETE, nothing but the reading GETs");
+    assert_eq!(
+        get.calls(),
+        2,
+        "--all and --endpoint read; --uuid needs not"
+    );
+}
+
+#[test]
+fn nothing_to_terminate_exits_0_without_a_terminal() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        json_ok(then, page(0, None).to_string());
+    });
+    let delete = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+    for target in [
+        &["--all"][..],
+        &["--endpoint", "filtered_stream"],
+        &["--duplicates"],
+    ] {
+        let run = run_ok(
+            xconn_mock(&server)
+                .arg("terminate")
+                .args(target)
+                .write_stdin(""),
+        );
+        assert!(run.stdout.starts_with("nothing to terminate"), "{run:#?}");
+    }
+    assert_eq!(delete.calls(), 0);
 }
 
 /// A UUID for batch tests: `u-000`, `u-001`...

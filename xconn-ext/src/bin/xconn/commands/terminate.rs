@@ -156,18 +156,18 @@ pub async fn execute(
         );
         ExitCode::from(exit::USAGE)
     };
-    // Duplicates are always read first (the plan is the target): with
-    // nothing to end, there is nothing to confirm either, terminal or not.
-    // The other targets are refused before any request.
-    let duplicates = matches!(target, Target::Duplicates { .. });
-    if needs_prompt && !prompt.available() && !duplicates {
+    // Without a terminal, what would end is read first (GETs only): with
+    // nothing to end there is nothing to confirm, and that is a success.
+    // UUIDs are named, so there is always something to confirm.
+    let no_terminal = needs_prompt && !prompt.available();
+    if no_terminal && matches!(target, Target::Uuids(_)) {
         return refuse();
     }
 
     if options.dry_run {
         return dry_run::run(client, &target, &host, options.json).await;
     }
-    let preview = match read_preview(client, &target, needs_prompt).await {
+    let preview = match read_preview(client, &target, needs_prompt || no_terminal).await {
         Ok(preview) => preview,
         Err(e) => return failure::report(&e),
     };
@@ -180,7 +180,7 @@ pub async fn execute(
         }
         return out.finish();
     }
-    if needs_prompt && !prompt.available() {
+    if no_terminal {
         return refuse();
     }
     if needs_prompt {
@@ -330,7 +330,13 @@ fn confirm(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) ->
     let _ = write!(prompt, "{question}");
     let _ = prompt.flush();
     let mut answer = String::new();
-    match input.read_line(&mut answer) {
+    let read = input.read_line(&mut answer);
+    // Ctrl-D (or an error) ends the prompt's line without a newline: end
+    // it here, so that what follows starts a line of its own.
+    if !answer.ends_with('\n') {
+        let _ = writeln!(prompt);
+    }
+    match read {
         Ok(_) => matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"),
         Err(_) => false,
     }
@@ -360,6 +366,10 @@ mod tests {
             );
             assert_eq!(prompt, b"Terminate 2 connection(s)? ");
         }
+        // End of input (Ctrl-D): a no, and the prompt's line is ended.
+        let mut prompt = Vec::new();
+        assert!(!confirm("Terminate? ", &mut "".as_bytes(), &mut prompt));
+        assert_eq!(prompt, b"Terminate? \n");
     }
 
     /// Answers every question with `answer` and records them.
