@@ -30,6 +30,7 @@ mod sandbox_serve;
 mod summary;
 mod summary_honesty;
 mod terminate;
+mod usage;
 mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};

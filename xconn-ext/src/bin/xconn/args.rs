@@ -85,9 +85,10 @@ pub struct Cli {
     /// Seconds one request attempt may take.
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs, default_value = "30", help_heading = GLOBAL)]
     pub timeout: Duration,
-    /// Retries after a failed attempt (rate limits, 5xx, timeouts).
-    #[arg(long, global = true, value_name = "N", default_value_t = 2, help_heading = GLOBAL)]
-    pub max_retries: u32,
+    /// Retries after a failed attempt (rate limits, 5xx, timeouts); 0 to 100.
+    #[arg(long, global = true, value_name = "N", default_value_t = 2, help_heading = GLOBAL,
+          allow_hyphen_values = true, value_parser = |s: &str| whole(s, 0, 100))]
+    pub max_retries: u64,
     /// Log to stderr: -v one line per HTTP attempt, -vv everything. The token is never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
@@ -122,7 +123,7 @@ target would end); 1 prompt declined; 2 usage; 3/4/5 a failed request (after a f
 printed); 6 the API answered but one or more connections were not terminated (with --dry-run: would \
 not be, being not active or not found).")]
     Terminate(TerminateArgs),
-    /// Print the endpoint names the API knows.
+    /// Print the stream endpoint names of the API spec this xconn was built from.
     #[command(after_help = "Examples:
   xconn endpoints
   xconn endpoints -o json")]
@@ -168,7 +169,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
     /// How many connections to generate (at least 1).
-    #[arg(long, value_name = "N", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", default_value_t = 250, allow_hyphen_values = true,
+          value_parser = |s: &str| whole(s, 1, 1_000_000))]
     pub connections: u64,
     /// Connections start and end as requests come in (the sandbox's clock moves one second
     /// per request), for `xconn watch`.
@@ -185,19 +187,20 @@ pub struct EndpointsArgs {
 
 #[derive(Args)]
 pub struct Filter {
-    /// Which connections.
+    /// Which connections [default: active for list, all for summary].
     #[arg(long, value_parser = status_parser())]
     pub status: Option<ConnectionStatus>,
     /// Only this endpoint (repeatable).
-    #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long = "endpoint", value_name = "NAME", value_parser = EndpointParser)]
     pub endpoints: Vec<StreamEndpoint>,
     #[arg(
         long = "reason",
         value_name = "NAME",
         value_parser = parse_reason,
         help = format!(
-            "Only connections that ended with this disconnect reason (repeatable; known: {}). \
-             Applied by xconn to what the API returns (the API has no such filter)",
+            "Only connections that ended with this disconnect reason (repeatable; the spec \
+             names {}, and any other reason the API sends works too). Applied by xconn to \
+             what the API returns (the API has no such filter)",
             DisconnectReason::NAMES.join(", ")
         )
     )]
@@ -253,14 +256,16 @@ pub struct ListArgs {
     /// Fields to ask for, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "a,b,..", value_parser = parse_field)]
     pub fields: Vec<ConnectionField>,
-    #[arg(long, value_name = "N", help = format!(
-        "Records per page ({}-{})",
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_max_results,
+          help = format!(
+        "Records per page, {} to {} [default: {}]",
         xconn_sdk::spec::MAX_RESULTS_MIN,
-        xconn_sdk::spec::MAX_RESULTS_MAX
+        xconn_sdk::spec::MAX_RESULTS_MAX,
+        xconn_ext::MAX_RESULTS_LIMIT
     ))]
     pub max_results: Option<u32>,
-    /// Stop after this many connections (at least 1).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Stop after this many connections (at least 1) [default: all of them].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = at_least_1)]
     pub limit: Option<u64>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
@@ -289,7 +294,7 @@ pub struct TerminateArgs {
     pub all: bool,
     /// End the connections of this endpoint (with --duplicates: only these endpoints,
     /// repeatable).
-    #[arg(long, value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long, value_name = "NAME", value_parser = EndpointParser)]
     pub endpoint: Vec<StreamEndpoint>,
     /// End these connections (repeatable).
     #[arg(
@@ -307,7 +312,7 @@ pub struct TerminateArgs {
     /// [default: 1].
     // Checked in `commands::terminate::run`: clap's `requires` counts the `false`
     // default of a flag as present.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = at_least_1)]
     pub keep: Option<u64>,
     /// Send no DELETE: read the connections (GET) and print what would be terminated, each
     /// --uuid as `would end`, `not active` or `not found`, and the kept connection of each
@@ -336,6 +341,35 @@ fn status_parser() -> impl clap::builder::TypedValueParser<Value = ConnectionSta
 pub enum ReportFormat {
     Text,
     Json,
+}
+
+/// A whole number from `min` to `max`; the error says the range (a bare
+/// "invalid digit" or "unexpected argument '-1'" does not).
+fn whole(s: &str, min: u64, max: u64) -> Result<u64, String> {
+    let range = if max == u64::MAX {
+        format!("a whole number, at least {min}")
+    } else {
+        format!("a whole number from {min} to {max}")
+    };
+    match s.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not {range}")),
+    }
+}
+
+/// `--limit`, `--keep`: at least 1.
+fn at_least_1(s: &str) -> Result<u64, String> {
+    whole(s, 1, u64::MAX)
+}
+
+/// `--max-results`: the spec's range.
+fn parse_max_results(s: &str) -> Result<u32, String> {
+    let n = whole(
+        s,
+        u64::from(xconn_sdk::spec::MAX_RESULTS_MIN),
+        u64::from(xconn_sdk::spec::MAX_RESULTS_MAX),
+    )?;
+    u32::try_from(n).map_err(|e| e.to_string())
 }
 
 /// `--timeout`: more than 0 seconds, at most a day.
@@ -377,6 +411,36 @@ fn parse_field(s: &str) -> Result<ConnectionField, String> {
         .map_err(|e: xconn_ext::ParseEnumError| e.to_string())
 }
 
+/// `--endpoint`: [`parse_endpoint`], with the known names offered as
+/// possible values, so that shell completions complete endpoint names
+/// (not file names).
+#[derive(Clone)]
+struct EndpointParser;
+
+impl clap::builder::TypedValueParser for EndpointParser {
+    type Value = StreamEndpoint;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<StreamEndpoint, clap::Error> {
+        let parse: fn(&str) -> Result<StreamEndpoint, String> = parse_endpoint;
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            StreamEndpoint::NAMES
+                .iter()
+                .map(|name| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
+}
+
 /// Parse an endpoint name; an unknown one suggests the closest known name.
 fn parse_endpoint(s: &str) -> Result<StreamEndpoint, String> {
     s.parse().map_err(|e: xconn_ext::ParseEnumError| {
@@ -408,7 +472,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_interval)]
     pub interval: Duration,
     /// Only this endpoint (repeatable).
-    #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long = "endpoint", value_name = "NAME", value_parser = EndpointParser)]
     pub endpoints: Vec<StreamEndpoint>,
     /// Output format: one line or one JSON object per event.
     #[arg(short = 'o', long, value_enum, default_value_t = WatchFormat::Text)]
@@ -427,9 +491,10 @@ pub struct WatchArgs {
         value_name = "N",
         default_value_t = 1,
         requires = "terminate_duplicates",
-        value_parser = clap::value_parser!(u32).range(1..)
+        allow_hyphen_values = true,
+        value_parser = |s: &str| whole(s, 1, u64::from(u32::MAX))
     )]
-    pub keep: u32,
+    pub keep: u64,
     /// Confirm --terminate-duplicates (the watch cannot stop to ask).
     #[arg(long, short = 'y')]
     pub yes: bool,

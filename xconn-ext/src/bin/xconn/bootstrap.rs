@@ -56,7 +56,9 @@ pub async fn session(
     let mut builder = Client::builder()
         .timeout(cli.timeout)
         .allow_insecure_http(cli.allow_insecure_http)
-        .retry_policy(RetryPolicy::default().with_max_attempts(cli.max_retries.saturating_add(1)));
+        .retry_policy(RetryPolicy::default().with_max_attempts(
+            u32::try_from(cli.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
+        ));
     if cli.sandbox {
         // Anchor the seeded history at the current minute so that ages and
         // durations read as they would against the real API.

@@ -1,0 +1,101 @@
+//! Usage that explains itself (issue 21, item 6): numeric flags say their
+//! range, `--endpoint` completes endpoint names, help shows defaults and
+//! says what `endpoints` prints.
+
+use super::*;
+
+#[test]
+fn numeric_flags_explain_their_range_and_send_nothing() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    for (args, says) in [
+        (
+            &["list", "--limit", "-1"][..],
+            "`-1` is not a whole number, at least 1",
+        ),
+        (
+            &["list", "--limit", "0"],
+            "`0` is not a whole number, at least 1",
+        ),
+        (
+            &["list", "--limit", "many"],
+            "`many` is not a whole number, at least 1",
+        ),
+        (
+            &["list", "--max-results", "500"],
+            "`500` is not a whole number from 1 to 100",
+        ),
+        (&["list", "--max-results", "-5"], "from 1 to 100"),
+        (
+            &["terminate", "--duplicates", "--keep", "-2"],
+            "`-2` is not a whole number, at least 1",
+        ),
+        (
+            &["--max-retries", "-1", "list"],
+            "`-1` is not a whole number from 0 to 100",
+        ),
+    ] {
+        let run = run_code(xconn_mock(&server).args(args), 2);
+        assert!(run.stderr.contains(says), "{args:?}: {run:#?}");
+        assert!(
+            !run.stderr.contains("unexpected argument"),
+            "{args:?}: {run:#?}"
+        );
+    }
+    let run = run_code(xconn().args(["sandbox", "serve", "--connections", "0"]), 2);
+    assert!(run.stderr.contains("from 1 to 1000000"), "{run:#?}");
+    assert_eq!(any.calls(), 0);
+}
+
+#[test]
+fn bash_completion_offers_endpoint_names_for_endpoint() {
+    let script = run_ok(xconn().args(["completions", "bash"])).stdout;
+    let names = xconn_ext::StreamEndpoint::NAMES.join(" ");
+    let mut offered = 0;
+    let lines: Vec<&str> = script.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "--endpoint)" {
+            assert!(
+                lines[i + 1].contains(&format!("compgen -W \"{names}\"")),
+                "{}",
+                lines[i + 1]
+            );
+            offered += 1;
+        }
+    }
+    // list, summary, terminate, watch.
+    assert!(
+        offered >= 4,
+        "--endpoint completes names in {offered} commands"
+    );
+    // A typo still gets the closest name.
+    let run = run_code(
+        xconn_sandbox().args(["list", "--endpoint", "filtred_stream"]),
+        2,
+    );
+    assert!(
+        run.stderr.contains("did you mean `filtered_stream`"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn help_shows_defaults_and_says_what_endpoints_prints() {
+    let help = run_ok(xconn().args(["list", "--help"])).stdout;
+    for said in [
+        "[default: active for list, all for summary]",
+        "[default: 100]",
+        "[default: all of them]",
+        "[default: table]",
+    ] {
+        assert!(help.contains(said), "{said:?} not in list --help:\n{help}");
+    }
+    let help = run_ok(xconn().args(["summary", "--help"])).stdout;
+    assert!(help.contains("[default: text]"), "{help}");
+    let help = run_ok(xconn().arg("--help")).stdout;
+    assert!(
+        help.contains("endpoint names of the API spec this xconn was built from"),
+        "{help}"
+    );
+    assert!(!help.contains("the API knows"), "{help}");
+}
