@@ -99,3 +99,25 @@ fn help_shows_defaults_and_says_what_endpoints_prints() {
     );
     assert!(!help.contains("the API knows"), "{help}");
 }
+
+#[test]
+fn transport_errors_say_the_url_once_and_how_many_attempts() {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    for (retries, attempts) in [("0", "(1 attempt)"), ("2", "(3 attempts)")] {
+        let run = run_code(
+            xconn().args([
+                "--max-retries",
+                retries,
+                "--token",
+                SECRET,
+                "--base-url",
+                &url,
+                "list",
+            ]),
+            4,
+        );
+        let line = run.error_says(&["transport error", attempts]);
+        assert_eq!(line.matches(&url).count(), 1, "the URL once: {line}");
+        assert!(line.ends_with(attempts), "{line}");
+    }
+}

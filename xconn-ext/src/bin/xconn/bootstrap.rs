@@ -12,23 +12,34 @@ use crate::args::Cli;
 use crate::credentials::{self, Flags, TokenSource};
 use crate::failure::{self, exit};
 
-/// Install the stderr log subscriber for `-v`/`-vv` (nothing without).
+/// Install the subscriber: always the attempt counter (for transport
+/// errors), and for `-v`/`-vv` the stderr log.
 pub fn init_tracing(verbose: u8) {
-    if verbose == 0 {
-        return;
-    }
-    // -v: one line per HTTP attempt; -vv: everything this tool logs.
-    let directives = if verbose == 1 {
-        "warn,xconn_ext::http=debug"
-    } else {
-        "xconn=trace,xconn_ext=trace"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal())
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let counter = crate::attempts::CountAttempts.with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(xconn_ext::HTTP_LOG_TARGET, tracing::Level::DEBUG),
+    );
+    let log = (verbose > 0).then(|| {
+        // -v: one line per HTTP attempt; -vv: everything this tool logs.
+        let directives = if verbose == 1 {
+            "warn,xconn_ext::http=debug"
+        } else {
+            "xconn=trace,xconn_ext=trace"
+        };
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
+        tracing_subscriber::fmt::layer()
+            .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal())
+            .with_filter(filter)
+    });
+    let _ = tracing_subscriber::registry()
+        .with(counter)
+        .with(log)
         .try_init();
 }
 

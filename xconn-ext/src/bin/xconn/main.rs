@@ -11,6 +11,7 @@
 //! dispatch).
 
 mod args;
+mod attempts;
 mod bootstrap;
 mod commands;
 mod credentials;
