@@ -121,3 +121,53 @@ fn transport_errors_say_the_url_once_and_how_many_attempts() {
         assert!(line.ends_with(attempts), "{line}");
     }
 }
+
+/// The long flags a `--help` text lists.
+fn long_flags(help: &str) -> BTreeSet<String> {
+    help.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| {
+            w.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn every_man_page_referred_to_exists_and_lists_every_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(xconn().args(["man", "--out-dir"]).arg(dir.path()));
+    let page = |name: &str| {
+        std::fs::read_to_string(dir.path().join(format!("{name}.1")))
+            .unwrap_or_else(|e| panic!("{name}.1: {e}"))
+            .replace("\\-", "-")
+    };
+    let top = page("xconn");
+    // Every page xconn.1 refers to was written.
+    let mut referred = 0;
+    for word in top.split(|c: char| c.is_whitespace() || c == ',') {
+        if let Some(name) = word.strip_suffix("(1)") {
+            page(name);
+            referred += 1;
+        }
+    }
+    assert!(referred >= 8, "{top}");
+    // Each command's page has every flag of its --help.
+    for command in [
+        &["list"][..],
+        &["summary"],
+        &["terminate"],
+        &["watch"],
+        &["endpoints"],
+        &["sandbox", "serve"],
+    ] {
+        let help = run_ok(xconn().args(command).arg("--help")).stdout;
+        let text = page(&format!("xconn-{}", command.join("-")));
+        for flag in long_flags(&help) {
+            assert!(text.contains(&flag), "{flag} not in xconn-{command:?}.1");
+        }
+    }
+    // Without --out-dir: xconn.1 on stdout, as before.
+    let man = run_ok(xconn().arg("man")).stdout;
+    assert!(man.contains(".TH xconn"), "{man}");
+}

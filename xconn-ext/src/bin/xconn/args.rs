@@ -144,10 +144,11 @@ not be, being not active or not found).")]
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
+    /// Print the man page (roff), or write one per command.
     #[command(after_help = "Examples:
-  xconn man > xconn.1 && man ./xconn.1")]
-    Man,
+  xconn man > xconn.1 && man ./xconn.1
+  xconn man --out-dir ~/.local/share/man/man1      xconn.1, xconn-list.1, xconn-terminate.1...")]
+    Man(ManArgs),
     /// Follow connections live: events as they happen, optional metrics.
     Watch(WatchArgs),
     /// The sandbox (a fake of the API with seeded data) as a server of its own.
@@ -183,6 +184,14 @@ pub struct ServeArgs {
     /// per request), for `xconn watch`.
     #[arg(long)]
     pub churn: bool,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// Write xconn.1 and a page per command (xconn-list.1..., each with every flag) into
+    /// this directory instead of printing xconn.1: the pages xconn.1 refers to.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -65,7 +65,7 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Command::Endpoints(args) => return commands::endpoints::run(args),
         Command::Completions { shell } => return commands::completions::run(*shell),
-        Command::Man => return commands::man::run(),
+        Command::Man(args) => return commands::man::run(args),
         Command::Sandbox(command) => return commands::sandbox::run(command).await,
         _ => {}
     }
@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Watch(args) => commands::watch::run(client, args).await,
         Command::Endpoints(_)
         | Command::Completions { .. }
-        | Command::Man
+        | Command::Man(_)
         | Command::Sandbox(_) => {
             unreachable!("handled above")
         }
