@@ -280,3 +280,46 @@ fn ctrl_d_at_the_prompt_aborts_on_a_line_of_its_own() {
         .expect("an abort message");
     assert!(aborted.starts_with("aborted"), "on its own line: {run:#?}");
 }
+
+#[test]
+fn with_the_token_on_stdin_the_prompt_reads_the_terminal() {
+    let apps = TwoApps::new();
+    apps.prod.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .header("authorization", format!("Bearer {SECRET}-stdin"));
+        json_ok(then, page(2, None).to_string());
+    });
+    let delete = catch_all(&apps.prod);
+    // A new session whose controlling terminal is the pseudo-terminal
+    // (`setsid --ctty` takes it from stdin); xconn's own stdin is a pipe
+    // carrying the token.
+    let mut cmd = std::process::Command::new("setsid");
+    cmd.args([
+        "--ctty",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$TOKEN\" | exec \"$XCONN\" \"$@\"",
+        "sh",
+    ])
+    .args([
+        "--token-file",
+        "-",
+        "--base-url",
+        &apps.prod.base_url(),
+        "terminate",
+        "--all",
+    ])
+    .env("TOKEN", format!("{SECRET}-stdin"))
+    .env("XCONN", env!("CARGO_BIN_EXE_xconn"))
+    .env("XCONN_CONFIG", NO_CONFIG)
+    .env_remove("X_BEARER_TOKEN")
+    .env_remove("X_API_BASE_URL");
+    let run = run_on_tty(cmd, None, "n\n");
+    assert_eq!(run.code, Some(1), "declined at the terminal: {run:#?}");
+    assert!(
+        run.terminal.contains("(token from --token-file -)? [y/N]"),
+        "{run:#?}"
+    );
+    assert_eq!(delete.calls(), 0);
+}

@@ -125,17 +125,32 @@ pub trait Prompt {
     fn ask(&mut self, question: &str) -> bool;
 }
 
-/// The person at the terminal: stdin and stderr must both be one.
+/// The person at the terminal: stderr must be one, and the answer is read
+/// from stdin when it is a terminal too, else from the controlling
+/// terminal (`/dev/tty`), as when stdin carries the token
+/// (`--token-file -`). A piped "y" is never an answer.
 pub struct Terminal;
 
 impl Prompt for Terminal {
     fn available(&self) -> bool {
-        io::stdin().is_terminal() && io::stderr().is_terminal()
+        io::stderr().is_terminal()
+            && (io::stdin().is_terminal() || controlling_terminal().is_some())
     }
 
     fn ask(&mut self, question: &str) -> bool {
-        confirm(question, &mut io::stdin().lock(), &mut io::stderr())
+        if io::stdin().is_terminal() {
+            return confirm(question, &mut io::stdin().lock(), &mut io::stderr());
+        }
+        match controlling_terminal() {
+            Some(tty) => confirm(question, &mut io::BufReader::new(tty), &mut io::stderr()),
+            None => false,
+        }
     }
+}
+
+/// The controlling terminal, if this process has one.
+fn controlling_terminal() -> Option<std::fs::File> {
+    std::fs::File::open("/dev/tty").ok()
 }
 
 /// End `target` as `options` say, asking `prompt` first unless `--yes`
