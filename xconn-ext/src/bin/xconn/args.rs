@@ -81,7 +81,8 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub allow_insecure_http: bool,
     /// Start the embedded sandbox and talk to it (no token or network needed; ignores
-    /// X_BEARER_TOKEN, X_BEARER_TOKEN_FILE, X_API_BASE_URL and profiles).
+    /// X_BEARER_TOKEN, X_BEARER_TOKEN_FILE, X_API_BASE_URL and profiles). It lives only as
+    /// long as the command: `xconn sandbox serve` keeps one across commands.
     #[arg(
         long,
         global = true,
