@@ -8,6 +8,13 @@ use super::*;
 fn numeric_flags_explain_their_range_and_send_nothing() {
     let server = MockServer::start();
     let any = catch_all(&server);
+    // The --max-results range is the spec's.
+    let spec_range = format!(
+        "from {} to {}",
+        xconn_sdk::spec::MAX_RESULTS_MIN,
+        xconn_sdk::spec::MAX_RESULTS_MAX
+    );
+    let too_many = format!("`500` is not a whole number {spec_range}");
     for (args, says) in [
         (
             &["list", "--limit", "-1"][..],
@@ -21,11 +28,8 @@ fn numeric_flags_explain_their_range_and_send_nothing() {
             &["list", "--limit", "many"],
             "`many` is not a whole number, at least 1",
         ),
-        (
-            &["list", "--max-results", "500"],
-            "`500` is not a whole number from 1 to 100",
-        ),
-        (&["list", "--max-results", "-5"], "from 1 to 100"),
+        (&["list", "--max-results", "500"], too_many.as_str()),
+        (&["list", "--max-results", "-5"], spec_range.as_str()),
         (
             &["terminate", "--duplicates", "--keep", "-2"],
             "`-2` is not a whole number, at least 1",
