@@ -75,7 +75,7 @@ mod server;
 mod time;
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -104,6 +104,7 @@ pub struct SandboxConfig {
     connections: usize,
     seed: u64,
     token: String,
+    host: IpAddr,
     port: u16,
     rate_limit_after: Option<u32>,
     unavailable_burst: u32,
@@ -120,6 +121,7 @@ impl Default for SandboxConfig {
             connections: 250,
             seed: 0,
             token: DEFAULT_TOKEN.to_owned(),
+            host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
             rate_limit_after: None,
             unavailable_burst: 0,
@@ -137,6 +139,7 @@ impl fmt::Debug for SandboxConfig {
             .field("connections", &self.connections)
             .field("seed", &self.seed)
             .field("token", &"<redacted>")
+            .field("host", &self.host)
             .field("port", &self.port)
             .field("rate_limit_after", &self.rate_limit_after)
             .field("unavailable_burst", &self.unavailable_burst)
@@ -177,6 +180,15 @@ impl SandboxConfig {
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The address to bind instead of 127.0.0.1 (`xconn sandbox serve
+    /// --addr`, for programs in other containers); the sandbox has no
+    /// secrets, but anyone who reaches it can change its state.
+    #[must_use]
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
         self
     }
 
@@ -257,7 +269,7 @@ impl fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// Binds 127.0.0.1 and serves the sandbox on a task of the current tokio runtime.
+    /// Binds 127.0.0.1 (or [`SandboxConfig::host`]) and serves the sandbox on a task of the current tokio runtime.
     ///
     /// # Errors
     ///
@@ -265,7 +277,7 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
         let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
+            tokio::net::TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(server::Shared::new(config));
         let router = server::router(Arc::clone(&shared));

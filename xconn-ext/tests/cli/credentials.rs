@@ -114,7 +114,7 @@ fn mock_for_token<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a>
 fn the_token_comes_from_a_file_stdin_or_the_environment_flags_first() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token");
-    std::fs::write(&file, format!("{SECRET}-file \n\n")).unwrap();
+    write_secret(&file, &format!("{SECRET}-file \n\n"));
     let file = file.to_str().unwrap();
     let server = MockServer::start();
     let from_file = mock_for_token(&server, &format!("{SECRET}-file"));
@@ -172,10 +172,10 @@ fn the_token_comes_from_a_file_stdin_or_the_environment_flags_first() {
 }
 
 #[test]
-fn profiles_come_after_flags_and_environment_and_never_hold_a_token() {
+fn a_named_profile_beats_the_environment_and_never_holds_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let server = MockServer::start();
-    std::fs::write(dir.path().join("prod.token"), format!("{SECRET}-prod\n")).unwrap();
+    write_secret(&dir.path().join("prod.token"), &format!("{SECRET}-prod\n"));
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -194,13 +194,13 @@ fn profiles_come_after_flags_and_environment_and_never_hold_a_token() {
     };
     run_ok(with_config().args(["--profile", "prod", "list"]));
     run_ok(with_config().env("XCONN_PROFILE", "prod").arg("list"));
-    // The environment beats the profile.
+    // A profile named by --profile beats the environment (issue 21).
     run_ok(
         with_config()
             .env("X_BEARER_TOKEN", format!("{SECRET}-env"))
             .args(["--profile", "prod", "list"]),
     );
-    assert_eq!((prod.calls(), env.calls()), (2, 1));
+    assert_eq!((prod.calls(), env.calls()), (3, 0));
 
     let run = run_code(with_config().args(["--profile", "staging", "list"]), 2);
     let line = run.error_line();
@@ -259,7 +259,7 @@ fn allow_insecure_http_lets_a_plain_http_proxy_carry_the_token() {
 fn a_401_says_where_the_token_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token");
-    std::fs::write(&file, SECRET).unwrap();
+    write_secret(&file, SECRET);
     let server = MockServer::start();
     server.mock(|when, then| {
         when.any_request();

@@ -8,8 +8,14 @@ fn usage_errors_exit_2_and_send_nothing() {
     let server = MockServer::start();
     let any = catch_all(&server);
     let cases: &[(&[&str], &str)] = &[
-        (&["list", "--max-results", "0"], "invalid --max-results"),
-        (&["list", "--max-results", "101"], "invalid --max-results"),
+        (
+            &["list", "--max-results", "0"],
+            "'--max-results <N>': `0` is not a whole number from 1 to 100",
+        ),
+        (
+            &["list", "--max-results", "101"],
+            "'--max-results <N>': `101` is not a whole number from 1 to 100",
+        ),
         (&["list", "--endpoint", "nope_stream"], "nope_stream"),
         (&["summary", "--endpoint", "nope_stream"], "nope_stream"),
         (

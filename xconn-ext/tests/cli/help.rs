@@ -104,7 +104,7 @@ fn list_help_states_the_spec_facts() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).expect("utf-8");
     let range = format!(
-        "Records per page ({}-{})",
+        "Records per page, {} to {}",
         xconn_sdk::spec::MAX_RESULTS_MIN,
         xconn_sdk::spec::MAX_RESULTS_MAX
     );

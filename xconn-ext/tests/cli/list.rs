@@ -108,7 +108,12 @@ fn sandbox_list_ndjson_projects_the_asked_fields() {
     let mut ids = BTreeSet::new();
     for r in &records {
         let keys: Vec<&str> = r.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["endpoint_name", "id"], "{r:?}");
+        // The asked fields, and the two derived ones every format carries.
+        assert_eq!(
+            keys,
+            ["duration_s", "endpoint_name", "id", "status"],
+            "{r:?}"
+        );
         assert!(
             ids.insert(r["id"].as_str().expect("id").to_owned()),
             "{r:?}"
@@ -279,7 +284,8 @@ fn every_get_asks_for_id_and_endpoint_name() {
         })
     };
     let all = asked("client_ip,connected_at,disconnect_reason,disconnected_at,endpoint_name,id");
-    let chosen = asked("connected_at,id,endpoint_name");
+    // With the fields the derived `status` needs, in every format.
+    let chosen = asked("connected_at,id,endpoint_name,disconnected_at,disconnect_reason");
     let for_table = asked("client_ip,id,endpoint_name,disconnected_at,disconnect_reason");
     run_ok(xconn_mock(&server).args(["list"]));
     run_ok(xconn_mock(&server).args(["summary"]));
@@ -322,7 +328,7 @@ fn timestamps_are_rfc3339_utc_in_every_format_and_csv_quotes() {
     assert_eq!(
         lines,
         [
-            "id,endpoint_name,status,connected_at,disconnected_at,duration_secs,disconnect_reason,client_ip",
+            "id,endpoint_name,status,connected_at,disconnected_at,duration_s,disconnect_reason,client_ip",
             "00000000-0000-4000-8000-000000000001,filtered_stream,inactive,2025-05-01T00:00:00Z,\
              2025-05-01T01:00:00.500Z,3600,operator_disconnect,\"203.0.113.7, \"\"proxy\"\"\"",
         ]

@@ -19,12 +19,19 @@
 //! `xconn-test-support` those shared with the workspace's `tests/it`.
 
 mod credentials;
+mod dry_run;
 mod exit_codes;
+mod filters;
 mod help;
 mod list;
+mod operator_credentials;
+mod pty;
+mod sandbox_serve;
 mod summary;
+mod summary_honesty;
 mod terminate;
 mod timeline;
+mod usage;
 mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,6 +99,14 @@ fn xconn_sandbox() -> Command {
     let mut cmd = xconn();
     cmd.arg("--sandbox");
     cmd
+}
+
+/// Write a token file readable only by its owner (as the README asks), so
+/// that no permission warning is printed.
+fn write_secret(path: &std::path::Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// What one run gave.

@@ -61,6 +61,11 @@ fn sandbox_terminate_unknown_uuid_reports_the_failure() {
 #[test]
 fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
     let server = MockServer::start();
+    // What would end may be read (GET): something is active.
+    let get = server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        json_ok(then, page(2, None).to_string());
+    });
     let any = catch_all(&server);
     for target in [
         &["--all"][..],
@@ -78,7 +83,39 @@ fn terminate_without_yes_and_without_a_terminal_refuses_and_sends_nothing() {
         run.error_says(&["refusing", "--yes"]);
         assert_eq!(run.stdout, "");
     }
-    assert_eq!(any.calls(), 0, "nothing may be sent");
+    assert_eq!(any.calls(), 0, "no DELETE, nothing but the reading GETs");
+    assert_eq!(
+        get.calls(),
+        2,
+        "--all and --endpoint read; --uuid needs not"
+    );
+}
+
+#[test]
+fn nothing_to_terminate_exits_0_without_a_terminal() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/2/connections");
+        json_ok(then, page(0, None).to_string());
+    });
+    let delete = server.mock(|when, then| {
+        when.method(DELETE);
+        then.status(500);
+    });
+    for target in [
+        &["--all"][..],
+        &["--endpoint", "filtered_stream"],
+        &["--duplicates"],
+    ] {
+        let run = run_ok(
+            xconn_mock(&server)
+                .arg("terminate")
+                .args(target)
+                .write_stdin(""),
+        );
+        assert!(run.stdout.starts_with("nothing to terminate"), "{run:#?}");
+    }
+    assert_eq!(delete.calls(), 0);
 }
 
 /// A UUID for batch tests: `u-000`, `u-001`...
@@ -166,6 +203,22 @@ fn terminate_exits_6_when_the_api_answered_but_not_every_connection_ended() {
     );
     assert_eq!(run.json()["failed"], 2);
 }
+
+/// The GET of active connections with the fields a dry run shows.
+fn mock_active_for_dry_run(server: &MockServer) -> httpmock::Mock<'_> {
+    server.mock(|when, then| {
+        when.method(GET)
+            .path("/2/connections")
+            .query_param("status", "active")
+            .query_param("connection.fields", DRY_RUN_FIELDS)
+            .query_param_missing("endpoints");
+        json_ok(then, active_page().to_string());
+    })
+}
+
+/// The fields `terminate --dry-run` asks for.
+pub(crate) const DRY_RUN_FIELDS: &str =
+    "id,endpoint_name,client_ip,connected_at,disconnected_at,disconnect_reason";
 
 /// Active connections as the duplicates reader asks for them.
 fn active_page() -> Value {
@@ -263,7 +316,7 @@ fn terminate_duplicates_with_nothing_to_end_sends_no_delete() {
 #[test]
 fn dry_run_sends_no_delete_needs_no_yes_and_prints_what_would_end() {
     let server = MockServer::start();
-    let get = mock_active(&server);
+    let get = mock_active_for_dry_run(&server);
     let filtered = server.mock(|when, then| {
         when.method(GET)
             .path("/2/connections")
@@ -293,23 +346,6 @@ fn dry_run_sends_no_delete_needs_no_yes_and_prints_what_would_end() {
     ]));
     assert_eq!(run.json()["count"], 2);
     assert_eq!(filtered.calls(), 1);
-
-    let run = run_ok(xconn_mock(&server).args([
-        "terminate",
-        "--uuid",
-        "x-1",
-        "--uuid",
-        "x-2",
-        "--uuid",
-        "x-1",
-        "--dry-run",
-    ]));
-    assert!(
-        run.stdout
-            .starts_with("dry run: would terminate 2 connection(s) at 127.0.0.1:"),
-        "{run:#?}"
-    );
-    assert!(run.stdout.contains("x-2"), "{run:#?}");
 
     let run =
         run_ok(xconn_mock(&server).args(["terminate", "--duplicates", "--dry-run", "-o", "json"]));

@@ -67,6 +67,20 @@ fn sandbox_timeline_on_stdout_is_one_svg_of_every_endpoint() {
     assert_eq!(legend.len(), legend.iter().collect::<BTreeSet<_>>().len());
 }
 
+/// `--reason` (shared with `list`) keeps only connections that ended with
+/// it: the legend then names that reason alone.
+#[test]
+fn reason_keeps_only_the_connections_that_ended_with_it() {
+    let reason = DISCONNECT_REASONS[1];
+    let run = run_ok(xconn_sandbox().args(["timeline", "--reason", reason, "-o", "-"]));
+    let doc = Document::parse(&run.stdout).unwrap();
+    let legend: BTreeSet<&str> = with_class(&doc, "legend-reason")
+        .iter()
+        .flat_map(|l| attr(l, "data-key").split(' '))
+        .collect();
+    assert_eq!(legend, BTreeSet::from([reason]));
+}
+
 #[test]
 fn since_sets_the_start_of_the_window() {
     let run = run_ok(xconn_sandbox().args(["timeline", "--since", "2d", "-o", "-"]));

@@ -31,7 +31,7 @@ use xconn_test_support::sorted_keys;
 const BOUND: Duration = Duration::from_secs(30);
 
 /// A running `xconn` whose output arrives line by line on channels.
-struct Running {
+pub(super) struct Running {
     child: Option<Child>,
     stdout: mpsc::Receiver<String>,
     stderr: mpsc::Receiver<String>,
@@ -56,7 +56,7 @@ fn xconn(args: &[&str]) -> Command {
     cmd
 }
 
-fn start(args: &[&str]) -> Running {
+pub(super) fn start(args: &[&str]) -> Running {
     let mut child = xconn(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -85,7 +85,7 @@ fn first_line_where(lines: &mpsc::Receiver<String>, accept: impl Fn(&str) -> boo
 }
 
 impl Running {
-    fn line(&self) -> String {
+    pub(super) fn line(&self) -> String {
         self.stdout
             .recv_timeout(BOUND)
             .expect("a line on stdout within the bound")
@@ -101,13 +101,13 @@ impl Running {
         first_line_where(&self.stderr, accept)
     }
 
-    fn signal(&self, signal: Signal) {
+    pub(super) fn signal(&self, signal: Signal) {
         let pid = self.child.as_ref().unwrap().id();
         kill(Pid::from_raw(i32::try_from(pid).unwrap()), signal).expect("signal sent");
     }
 
     /// Wait for the exit, within the bound.
-    fn exit(mut self) -> ExitStatus {
+    pub(super) fn exit(mut self) -> ExitStatus {
         let mut child = self.child.take().unwrap();
         let (tx, rx) = mpsc::channel();
         let pid = child.id();

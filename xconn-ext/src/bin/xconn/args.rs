@@ -8,19 +8,30 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use xconn_ext::{ConnectionField, ConnectionStatus, StreamEndpoint};
+use xconn_ext::{ConnectionField, ConnectionStatus, DisconnectReason, StreamEndpoint};
+
+mod values;
+
+use values::{
+    EndpointParser, at_least_1, parse_field, parse_interval, parse_max_results, parse_reason,
+    parse_secs, parse_uuid, status_parser, whole,
+};
 
 use crate::output::Format;
-use crate::when::{TimeBound, parse_time_bound};
+use crate::select::Selection;
+use crate::time_bound::parse_time_bound_now;
 
 /// Heading of the options every command takes, apart from its own.
 const GLOBAL: &str = "Global options";
 
 const AFTER_HELP: &str = concat!(
-    "Credentials: --token-file/--token, then X_BEARER_TOKEN_FILE/X_BEARER_TOKEN, then the \
-     profile (--profile, XCONN_PROFILE, else `default`) of config.toml in the platform's \
-     config directory under xconn/ (XCONN_CONFIG names another file):\n\n  \
+    "Credentials: --token-file/--token/--base-url, then the profile named by --profile (for \
+     every setting it holds), then X_BEARER_TOKEN_FILE/X_BEARER_TOKEN/X_API_BASE_URL, then \
+     the profile named by XCONN_PROFILE (not with a token variable), else `default`, of \
+     config.toml in the platform's config directory under xconn/ (XCONN_CONFIG names another \
+     file):\n\n  \
      [profiles.prod]\n  base_url = \"https://api.x.com\"\n  \
      token_file = \"/home/me/.config/xconn/prod.token\"\n\n",
     "Exit codes:\n",
@@ -70,7 +81,8 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub allow_insecure_http: bool,
     /// Start the embedded sandbox and talk to it (no token or network needed; ignores
-    /// X_BEARER_TOKEN, X_BEARER_TOKEN_FILE, X_API_BASE_URL and profiles).
+    /// X_BEARER_TOKEN, X_BEARER_TOKEN_FILE, X_API_BASE_URL and profiles). It lives only as
+    /// long as the command: `xconn sandbox serve` keeps one across commands.
     #[arg(
         long,
         global = true,
@@ -81,9 +93,10 @@ pub struct Cli {
     /// Seconds one request attempt may take.
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs, default_value = "30", help_heading = GLOBAL)]
     pub timeout: Duration,
-    /// Retries after a failed attempt (rate limits, 5xx, timeouts).
-    #[arg(long, global = true, value_name = "N", default_value_t = 2, help_heading = GLOBAL)]
-    pub max_retries: u32,
+    /// Retries after a failed attempt (rate limits, 5xx, timeouts); 0 to 100.
+    #[arg(long, global = true, value_name = "N", default_value_t = 2, help_heading = GLOBAL,
+          allow_hyphen_values = true, value_parser = |s: &str| whole(s, 0, 100))]
+    pub max_retries: u64,
     /// Log to stderr: -v one line per HTTP attempt, -vv everything. The token is never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
@@ -113,11 +126,12 @@ pub enum Command {
   xconn terminate --uuid 1f0e... --uuid 2a9b...
   xconn terminate --all --dry-run -o json
 
-Exit codes: 0 every targeted connection ended (or nothing to end, or --dry-run); 1 prompt \
-declined; 2 usage; 3/4/5 a failed request (after a failed later batch the partial report is \
-printed); 6 the API answered but one or more connections were not terminated.")]
+Exit codes: 0 every targeted connection ended (or nothing to end; with --dry-run: every \
+target would end); 1 prompt declined; 2 usage; 3/4/5 a failed request (after a failed later batch the partial report is \
+printed); 6 the API answered but one or more connections were not terminated (with --dry-run: would \
+not be, being not active or not found).")]
     Terminate(TerminateArgs),
-    /// Print the endpoint names the API knows.
+    /// Print the stream endpoint names of the API spec this xconn was built from.
     #[command(after_help = "Examples:
   xconn endpoints
   xconn endpoints -o json")]
@@ -131,10 +145,11 @@ printed); 6 the API answered but one or more connections were not terminated.")]
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
+    /// Print the man page (roff), or write one per command.
     #[command(after_help = "Examples:
-  xconn man > xconn.1 && man ./xconn.1")]
-    Man,
+  xconn man > xconn.1 && man ./xconn.1
+  xconn man --out-dir ~/.local/share/man/man1      xconn.1, xconn-list.1, xconn-terminate.1...")]
+    Man(ManArgs),
     /// Follow connections live: events as they happen, optional metrics.
     Watch(WatchArgs),
     /// Draw the history as a picture (SVG or HTML): one lane per endpoint, drops and their
@@ -144,6 +159,47 @@ printed); 6 the API answered but one or more connections were not terminated.")]
   xconn timeline --since 2d --endpoint filtered_stream -o fs.html
   xconn timeline --since 2026-12-01T00:00:00Z --until 12h -o - | rsvg-convert > t.png")]
     Timeline(TimelineArgs),
+    /// The sandbox (a fake of the API with seeded data) as a server of its own.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox in the foreground until SIGINT or SIGTERM (then exit 0): prints
+    /// the base URL and the token, and keeps its state across requests from any client.
+    #[command(after_help = "Examples:
+  xconn sandbox serve --addr 127.0.0.1:8080
+  X_API_BASE_URL=http://127.0.0.1:8080 X_BEARER_TOKEN=sandbox-token xconn list
+  xconn sandbox serve --churn --seed 7      connections come and go, for `xconn watch`")]
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Where to listen (HOST:PORT; port 0: one the OS chooses). Anyone who reaches it can
+    /// end its connections.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+    /// Seed of the generated connections.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// How many connections to generate (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 250, allow_hyphen_values = true,
+          value_parser = |s: &str| whole(s, 1, 1_000_000))]
+    pub connections: u64,
+    /// Connections start and end as requests come in (the sandbox's clock moves one second
+    /// per request), for `xconn watch`.
+    #[arg(long)]
+    pub churn: bool,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// Write xconn.1 and a page per command (xconn-list.1..., each with every flag) into
+    /// this directory instead of printing xconn.1: the pages xconn.1 refers to.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -155,12 +211,54 @@ pub struct EndpointsArgs {
 
 #[derive(Args)]
 pub struct Filter {
-    /// Which connections.
+    /// Which connections [default: active for list, all for summary].
     #[arg(long, value_parser = status_parser())]
     pub status: Option<ConnectionStatus>,
     /// Only this endpoint (repeatable).
-    #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long = "endpoint", value_name = "NAME", value_parser = EndpointParser)]
     pub endpoints: Vec<StreamEndpoint>,
+    #[arg(
+        long = "reason",
+        value_name = "NAME",
+        value_parser = parse_reason,
+        help = format!(
+            "Only connections that ended with this disconnect reason (repeatable; the spec \
+             names {}, and any other reason the API sends works too). Applied by xconn to \
+             what the API returns (the API has no such filter)",
+            DisconnectReason::NAMES.join(", ")
+        )
+    )]
+    pub reasons: Vec<String>,
+    /// Only connections open at or after TIME (active, or ended then or later): RFC 3339
+    /// or a duration before now (90m, 2d; units s m h d w). Applied by xconn to what the
+    /// API returns (the API has no such filter).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound_now)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only connections opened at or before TIME (same forms as --since). Applied by
+    /// xconn to what the API returns (the API has no such filter).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound_now)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    /// The client-side selection `--reason`, `--since` and `--until` make;
+    /// `Err`: a usage error (a window that ends before it starts).
+    pub fn selection(&self) -> Result<Selection, String> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since > until
+        {
+            return Err(format!(
+                "--since ({}) is after --until ({}): no connection can match",
+                crate::format::timestamp(since),
+                crate::format::timestamp(until)
+            ));
+        }
+        Ok(Selection {
+            reasons: self.reasons.clone(),
+            since: self.since,
+            until: self.until,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -170,14 +268,16 @@ pub struct ListArgs {
     /// Fields to ask for, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "a,b,..", value_parser = parse_field)]
     pub fields: Vec<ConnectionField>,
-    #[arg(long, value_name = "N", help = format!(
-        "Records per page ({}-{})",
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_max_results,
+          help = format!(
+        "Records per page, {} to {} [default: {}]",
         xconn_sdk::spec::MAX_RESULTS_MIN,
-        xconn_sdk::spec::MAX_RESULTS_MAX
+        xconn_sdk::spec::MAX_RESULTS_MAX,
+        xconn_ext::MAX_RESULTS_LIMIT
     ))]
     pub max_results: Option<u32>,
-    /// Stop after this many connections (at least 1).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Stop after this many connections (at least 1) [default: all of them].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = at_least_1)]
     pub limit: Option<u64>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
@@ -206,10 +306,16 @@ pub struct TerminateArgs {
     pub all: bool,
     /// End the connections of this endpoint (with --duplicates: only these endpoints,
     /// repeatable).
-    #[arg(long, value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long, value_name = "NAME", value_parser = EndpointParser)]
     pub endpoint: Vec<StreamEndpoint>,
     /// End these connections (repeatable).
-    #[arg(long, value_name = "UUID", num_args = 1.., conflicts_with_all = ["endpoint", "duplicates"])]
+    #[arg(
+        long,
+        value_name = "UUID",
+        num_args = 1..,
+        value_parser = parse_uuid,
+        conflicts_with_all = ["endpoint", "duplicates"]
+    )]
     pub uuid: Vec<String>,
     /// End duplicate connections: keep the --keep most recently connected per endpoint.
     #[arg(long)]
@@ -218,9 +324,11 @@ pub struct TerminateArgs {
     /// [default: 1].
     // Checked in `commands::terminate::run`: clap's `requires` counts the `false`
     // default of a flag as present.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = at_least_1)]
     pub keep: Option<u64>,
-    /// Send nothing: print what would be terminated (reads the active connections).
+    /// Send no DELETE: read the connections (GET) and print what would be terminated, each
+    /// --uuid as `would end`, `not active` or `not found`, and the kept connection of each
+    /// endpoint with --duplicates; exits as the real run would (0, or 6).
     #[arg(long)]
     pub dry_run: bool,
     /// Act on a listing of the active connections that the API answered with partial
@@ -236,64 +344,12 @@ pub struct TerminateArgs {
     pub format: ReportFormat,
 }
 
-/// `--status`: the values of [`ConnectionStatus`], listed in help and
-/// completions from `ConnectionStatus::NAMES`.
-fn status_parser() -> impl clap::builder::TypedValueParser<Value = ConnectionStatus> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(ConnectionStatus::NAMES)
-        .try_map(|s| s.parse::<ConnectionStatus>())
-}
-
 /// `-o` of the commands that print one report (`summary`, `terminate`,
 /// `endpoints`): text for people, or one JSON document.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Text,
     Json,
-}
-
-/// `--timeout`: more than 0 seconds, at most a day.
-fn parse_secs(s: &str) -> Result<Duration, String> {
-    seconds(
-        s,
-        |secs| secs > 0.0 && secs <= 86_400.0,
-        "more than 0 and at most 86400",
-    )
-}
-
-/// A number of seconds (fractions allowed) that `within` accepts; `rule`
-/// says which in the error.
-fn seconds(s: &str, within: impl Fn(f64) -> bool, rule: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !(secs.is_finite() && within(secs)) {
-        return Err(format!("`{s}` must be {rule}"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-fn parse_field(s: &str) -> Result<ConnectionField, String> {
-    s.trim()
-        .parse()
-        .map_err(|e: xconn_ext::ParseEnumError| e.to_string())
-}
-
-/// Parse an endpoint name; an unknown one suggests the closest known name.
-fn parse_endpoint(s: &str) -> Result<StreamEndpoint, String> {
-    s.parse().map_err(|e: xconn_ext::ParseEnumError| {
-        let closest = StreamEndpoint::NAMES
-            .iter()
-            .map(|name| (strsim::jaro_winkler(s, name), *name))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .filter(|(score, _)| *score > 0.8);
-        match closest {
-            Some((_, name)) => {
-                format!("{e}\n\n  tip: did you mean `{name}`? (`xconn endpoints` lists them)")
-            }
-            None => format!("{e}\n\n  tip: `xconn endpoints` lists them"),
-        }
-    })
 }
 
 #[derive(Args)]
@@ -310,7 +366,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_interval)]
     pub interval: Duration,
     /// Only this endpoint (repeatable).
-    #[arg(long = "endpoint", value_name = "NAME", value_parser = parse_endpoint)]
+    #[arg(long = "endpoint", value_name = "NAME", value_parser = EndpointParser)]
     pub endpoints: Vec<StreamEndpoint>,
     /// Output format: one line or one JSON object per event.
     #[arg(short = 'o', long, value_enum, default_value_t = WatchFormat::Text)]
@@ -329,9 +385,10 @@ pub struct WatchArgs {
         value_name = "N",
         default_value_t = 1,
         requires = "terminate_duplicates",
-        value_parser = clap::value_parser!(u32).range(1..)
+        allow_hyphen_values = true,
+        value_parser = |s: &str| whole(s, 1, u64::from(u32::MAX))
     )]
-    pub keep: u32,
+    pub keep: u64,
     /// Confirm --terminate-duplicates (the watch cannot stop to ask).
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -352,63 +409,10 @@ impl WatchArgs {
     }
 }
 
-/// `watch --interval`: at least 1 second, at most a day.
-fn parse_interval(s: &str) -> Result<Duration, String> {
-    seconds(
-        s,
-        |secs| (1.0..=86_400.0).contains(&secs),
-        "at least 1 and at most 86400",
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seconds_are_checked_against_each_flags_range() {
-        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
-        assert_eq!(
-            parse_secs("0"),
-            Err("`0` must be more than 0 and at most 86400".to_owned())
-        );
-        assert_eq!(parse_interval("1"), Ok(Duration::from_secs(1)));
-        assert_eq!(
-            parse_interval("0.5"),
-            Err("`0.5` must be at least 1 and at most 86400".to_owned())
-        );
-        for bad in ["NaN", "inf", "86401"] {
-            assert!(
-                parse_secs(bad).is_err() && parse_interval(bad).is_err(),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            parse_secs("soon"),
-            Err("`soon` is not a number of seconds".to_owned())
-        );
-    }
-
-    #[test]
-    fn a_typo_suggests_the_closest_endpoint() {
-        let err = parse_endpoint("filtred_stream").unwrap_err();
-        assert!(err.contains("did you mean `filtered_stream`"), "{err}");
-        let err = parse_endpoint("zzz").unwrap_err();
-        assert!(!err.contains("did you mean"), "{err}");
-    }
-}
-
 #[derive(Args)]
 pub struct TimelineArgs {
     #[command(flatten)]
     pub filter: Filter,
-    /// Start of the window: RFC 3339, or a duration before now (90m, 2d, 1h30m)
-    /// [default: the first connection read].
-    #[arg(long, value_name = "WHEN", value_parser = parse_time_bound)]
-    pub since: Option<TimeBound>,
-    /// End of the window, as --since [default: now].
-    #[arg(long, value_name = "WHEN", value_parser = parse_time_bound)]
-    pub until: Option<TimeBound>,
     /// Where to write the picture (required): FILE.svg, FILE.html, or - for SVG on stdout.
     #[arg(short = 'o', long, value_name = "FILE.svg|FILE.html|-", value_parser = parse_timeline_output)]
     pub output: Option<TimelineOutput>,

@@ -6,29 +6,40 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use xconn_ext::sandbox::{Sandbox, SandboxConfig};
-use xconn_ext::{Client, RetryPolicy};
+use xconn_ext::{Client, Error, RetryPolicy};
 
 use crate::args::Cli;
 use crate::credentials::{self, Flags, TokenSource};
 use crate::failure::{self, exit};
 
-/// Install the stderr log subscriber for `-v`/`-vv` (nothing without).
+/// Install the subscriber: always the attempt counter (for transport
+/// errors), and for `-v`/`-vv` the stderr log.
 pub fn init_tracing(verbose: u8) {
-    if verbose == 0 {
-        return;
-    }
-    // -v: one line per HTTP attempt; -vv: everything this tool logs.
-    let directives = if verbose == 1 {
-        "warn,xconn_ext::http=debug"
-    } else {
-        "xconn=trace,xconn_ext=trace"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal())
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let counter = crate::attempts::CountAttempts.with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(xconn_ext::HTTP_LOG_TARGET, tracing::Level::DEBUG),
+    );
+    let log = (verbose > 0).then(|| {
+        // -v: one line per HTTP attempt; -vv: everything this tool logs.
+        let directives = if verbose == 1 {
+            "warn,xconn_ext::http=debug"
+        } else {
+            "xconn=trace,xconn_ext=trace"
+        };
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
+        tracing_subscriber::fmt::layer()
+            .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal())
+            .with_filter(filter)
+    });
+    let _ = tracing_subscriber::registry()
+        .with(counter)
+        .with(log)
         .try_init();
 }
 
@@ -36,6 +47,9 @@ pub fn init_tracing(verbose: u8) {
 /// when `--sandbox` was given (served as long as this lives).
 pub struct Session {
     pub client: Client,
+    /// Where the credentials came from (profile, token source), for the
+    /// prompt before a DELETE; never the token.
+    pub origin: String,
     _sandbox: Option<Sandbox>,
 }
 
@@ -48,10 +62,14 @@ pub async fn session(
     sandbox_config: fn(SandboxConfig) -> SandboxConfig,
 ) -> Result<Session, ExitCode> {
     let mut sandbox = None;
+    let mut origin = TokenSource::Sandbox.to_string();
+    let mut url_source = None;
     let mut builder = Client::builder()
         .timeout(cli.timeout)
         .allow_insecure_http(cli.allow_insecure_http)
-        .retry_policy(RetryPolicy::default().with_max_attempts(cli.max_retries.saturating_add(1)));
+        .retry_policy(RetryPolicy::default().with_max_attempts(
+            u32::try_from(cli.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
+        ));
     if cli.sandbox {
         // Anchor the seeded history at the current minute so that ages and
         // durations read as they would against the real API.
@@ -79,11 +97,20 @@ pub async fn session(
         };
         match credentials::resolve(&flags) {
             Ok(resolved) => {
-                failure::set_token_source(resolved.token_source.to_string());
-                builder = builder.bearer_token(resolved.token);
-                if let Some(url) = resolved.base_url {
-                    builder = builder.base_url(url);
+                for warning in &resolved.warnings {
+                    eprintln!("warning: {warning}");
                 }
+                failure::set_token_source(resolved.token_source.to_string());
+                origin = resolved.origin();
+                if let Some((url, source)) = resolved.base_url {
+                    if let Some(message) = versioned_base_url(&url) {
+                        eprintln!("error: invalid {source}: {message}; nothing was sent");
+                        return Err(ExitCode::from(exit::USAGE));
+                    }
+                    builder = builder.base_url(url);
+                    url_source = Some(source);
+                }
+                builder = builder.bearer_token(resolved.token);
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -91,11 +118,36 @@ pub async fn session(
             }
         }
     }
-    match builder.build() {
-        Ok(client) => Ok(Session {
+    match (builder.build(), url_source) {
+        (Ok(client), _) => Ok(Session {
             client,
+            origin,
             _sandbox: sandbox,
         }),
-        Err(e) => Err(failure::report(&e)),
+        // The URL may come from a variable or a profile: name that, not
+        // the flag.
+        (Err(Error::InvalidInput(e)), Some(source)) if e.field() == "base_url" => {
+            let text = e
+                .message()
+                .replace("allow_insecure_http(true)", "--allow-insecure-http");
+            eprintln!("error: invalid {source}: {text}");
+            Err(ExitCode::from(exit::USAGE))
+        }
+        (Err(e), _) => Err(failure::report(&e)),
     }
+}
+
+/// Why a base URL that already ends in the API version is refused: the
+/// client adds `/2` to every path, so `https://host/2` would request
+/// `/2/2/connections`. `None`: the URL is fine (or for the client to judge).
+fn versioned_base_url(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url.trim()).ok()?;
+    let path = parsed.path().trim_end_matches('/');
+    let base = path.strip_suffix("/2")?;
+    let mut fixed = parsed.clone();
+    fixed.set_path(base);
+    Some(format!(
+        "`{url}` ends in the API version `/2`, which xconn adds itself; use `{}`",
+        fixed.as_str().trim_end_matches('/')
+    ))
 }

@@ -1,5 +1,6 @@
-//! Where the token and the base URL come from: flags beat the environment,
-//! the environment beats a profile of `config.toml`.
+//! Where the token and the base URL come from: flags first; then a profile
+//! named by `--profile`, the environment, and the `default` profile of
+//! `config.toml` (see [`resolve`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -53,7 +54,42 @@ impl fmt::Display for TokenSource {
 pub struct Resolved {
     pub token: String,
     pub token_source: TokenSource,
-    pub base_url: Option<String>,
+    pub base_url: Option<(String, BaseUrlSource)>,
+    /// The profile in use, if any (named, or `default` found in the file).
+    pub profile: Option<String>,
+    /// Said on stderr before anything is sent (a token file others can read).
+    pub warnings: Vec<String>,
+}
+
+impl Resolved {
+    /// Where these credentials came from, for a prompt before a DELETE:
+    /// the profile (when one is used) and the token's source, never the token.
+    pub fn origin(&self) -> String {
+        match &self.profile {
+            Some(name) => format!("profile `{name}`, token from {}", self.token_source),
+            None => format!("token from {}", self.token_source),
+        }
+    }
+}
+
+/// Where the base URL came from, to name it when it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseUrlSource {
+    Flag,
+    Env,
+    Profile { name: String, file: PathBuf },
+}
+
+impl fmt::Display for BaseUrlSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseUrlSource::Flag => f.write_str("--base-url"),
+            BaseUrlSource::Env => write!(f, "{BASE_URL_ENV}"),
+            BaseUrlSource::Profile { name, file } => {
+                write!(f, "profile `{name}` base_url ({})", file.display())
+            }
+        }
+    }
 }
 
 /// A usage error (exit 2): what is wrong, in the user's terms.
@@ -70,45 +106,86 @@ fn usage(message: impl Into<String>) -> UsageError {
     UsageError(message.into())
 }
 
-/// Resolve the token and base URL: flags, then the environment, then the
-/// profile (named by `--profile`, `XCONN_PROFILE`, or `default` if the
-/// config file has one).
+/// Resolve the token and base URL. Flags come first. A profile named by
+/// `--profile` comes next for every setting it holds (the operator named
+/// it on this command line; an exported production token must not win
+/// over it), then the environment. Without `--profile`, the environment
+/// beats the `default` profile, and `XCONN_PROFILE` with a token variable
+/// is refused: which one was meant cannot be told.
 pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
+    let env = |name: &str| std::env::var_os(name);
+    let env_profile = env(PROFILE_ENV).filter(|v| !v.is_empty());
+    if flags.profile.is_none() && env_profile.is_some() {
+        for var in [TOKEN_ENV, TOKEN_FILE_ENV] {
+            if env(var).is_some() {
+                return Err(usage(format!(
+                    "both {PROFILE_ENV} and {var} are set: the token would come from {var}, \
+                     not from the profile; unset one of them (or pass --profile)"
+                )));
+            }
+        }
+    }
     let profile = load_profile(flags.profile)?;
+    let profile_first = flags.profile.is_some();
+    let config = config_path().unwrap_or_default();
+    let mut warnings = Vec::new();
 
-    let (token, token_source) = if let Some(token) = flags.token {
-        (token.to_owned(), TokenSource::Flag)
-    } else if let Some(path) = flags.token_file {
-        (
-            read_token_file(path, "--token-file")?,
-            TokenSource::FlagFile(path.to_owned()),
-        )
-    } else if let Some(env_token) =
-        // The library's reading, so that a service's `Client::from_env`
-        // and this tool agree on precedence, trimming and errors.
-        EnvToken::from_env().map_err(|e| usage(e.message()))?
-    {
-        let source = match env_token.file() {
-            Some(path) => TokenSource::EnvFile(path.to_owned()),
-            None => TokenSource::Env,
+    // The library's reading of the environment, so that a service's
+    // `Client::from_env` and this tool agree on precedence, trimming and
+    // errors.
+    let from_env =
+        |warnings: &mut Vec<String>| -> Result<Option<(String, TokenSource)>, UsageError> {
+            let Some(env_token) = EnvToken::from_env().map_err(|e| usage(e.message()))? else {
+                return Ok(None);
+            };
+            let source = match env_token.file() {
+                Some(path) => {
+                    warn_if_readable_by_others(path, TOKEN_FILE_ENV, warnings);
+                    TokenSource::EnvFile(path.to_owned())
+                }
+                None => TokenSource::Env,
+            };
+            Ok(Some((env_token.into_token(), source)))
         };
-        (env_token.into_token(), source)
-    } else if let Some((
-        name,
-        Profile {
-            token_file: Some(file),
-            ..
-        },
-    )) = &profile
-    {
-        (
-            read_token_file(file, &format!("profile `{name}` token_file"))?,
-            TokenSource::Profile {
-                name: name.clone(),
-                file: file.clone(),
-            },
-        )
+    let from_profile =
+        |warnings: &mut Vec<String>| -> Result<Option<(String, TokenSource)>, UsageError> {
+            let Some((
+                name,
+                Profile {
+                    token_file: Some(file),
+                    ..
+                },
+            )) = &profile
+            else {
+                return Ok(None);
+            };
+            let token = read_token_file(file, &format!("profile `{name}` token_file"), warnings)?;
+            Ok(Some((
+                token,
+                TokenSource::Profile {
+                    name: name.clone(),
+                    file: file.clone(),
+                },
+            )))
+        };
+
+    let found = if let Some(token) = flags.token {
+        Some((token.to_owned(), TokenSource::Flag))
+    } else if let Some(path) = flags.token_file {
+        let token = read_token_file(path, "--token-file", &mut warnings)?;
+        Some((token, TokenSource::FlagFile(path.to_owned())))
+    } else if profile_first {
+        match from_profile(&mut warnings)? {
+            Some(found) => Some(found),
+            None => from_env(&mut warnings)?,
+        }
     } else {
+        match from_env(&mut warnings)? {
+            Some(found) => Some(found),
+            None => from_profile(&mut warnings)?,
+        }
+    };
+    let Some((token, token_source)) = found else {
         return Err(usage(format!(
             "no bearer token: pass --token-file PATH (or --token), export {TOKEN_FILE_ENV} or \
              {TOKEN_ENV}, or choose a profile with --profile"
@@ -121,27 +198,84 @@ pub fn resolve(flags: &Flags<'_>) -> Result<Resolved, UsageError> {
             "the bearer token from {token_source} is empty"
         )));
     }
+    // xconn sends `Bearer <token>`; a pasted header would go out doubled.
+    if token
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case("bearer "))
+    {
+        return Err(usage(format!(
+            "the bearer token from {token_source} starts with `Bearer `: remove the prefix \
+             (xconn adds it)"
+        )));
+    }
 
-    let base_url = flags
-        .base_url
-        .map(str::to_owned)
-        .or_else(|| {
-            std::env::var(BASE_URL_ENV)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
+    let flag_url = flags.base_url.map(|u| (u.to_owned(), BaseUrlSource::Flag));
+    let env_url = std::env::var(BASE_URL_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| (u, BaseUrlSource::Env));
+    let profile_url = profile.as_ref().and_then(|(name, p)| {
+        p.base_url.clone().map(|u| {
+            (
+                u,
+                BaseUrlSource::Profile {
+                    name: name.clone(),
+                    file: config.clone(),
+                },
+            )
         })
-        .or_else(|| profile.and_then(|(_, p)| p.base_url));
+    });
+    let base_url = if profile_first {
+        flag_url.or(profile_url).or(env_url)
+    } else {
+        flag_url.or(env_url).or(profile_url)
+    };
     Ok(Resolved {
         token,
         token_source,
         base_url,
+        profile: profile.map(|(name, _)| name),
+        warnings,
     })
 }
 
 /// The token in a file (`-`: stdin), read as the library reads
-/// `X_BEARER_TOKEN_FILE`. The content is never echoed, even in an error.
-fn read_token_file(path: &Path, what: &str) -> Result<String, UsageError> {
-    xconn_ext::read_token_file(path, what).map_err(|e| usage(e.message()))
+/// `X_BEARER_TOKEN_FILE` (trailing whitespace trimmed; the content is never
+/// echoed, even in an error). A file that group or others can read gets a
+/// warning, as ssh gives for a key.
+fn read_token_file(
+    path: &Path,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<String, UsageError> {
+    let token = xconn_ext::read_token_file(path, what).map_err(|e| usage(e.message()))?;
+    warn_if_readable_by_others(path, what, warnings);
+    Ok(token)
+}
+
+fn warn_if_readable_by_others(path: &Path, what: &str, warnings: &mut Vec<String>) {
+    if path != Path::new("-")
+        && let Some(mode) = readable_by_others(path)
+    {
+        warnings.push(format!(
+            "{what} {} is readable by group or others (mode {mode:03o}); run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+}
+
+/// The permission bits of `path` when group or others may read it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> Option<u32> {
+    None
 }
 
 /// `config.toml`: `[profiles.NAME]` tables and nothing else.

@@ -111,12 +111,24 @@ pub fn message(error: &Error) -> String {
              (--allow-partial-errors acts on it anyway)"
         ),
         other => {
-            // Transport errors say what failed only in their sources.
+            // Transport errors say what failed only in their sources; a
+            // cause that repeats what is already said (reqwest's own
+            // message, with the URL) is said once.
             let mut line = other.to_string();
             let mut source = std::error::Error::source(other);
             while let Some(cause) = source {
-                line.push_str(&format!(": {cause}"));
+                let text = cause.to_string();
+                if !line.ends_with(&text) {
+                    line.push_str(&format!(": {text}"));
+                }
                 source = cause.source();
+            }
+            if matches!(other, Error::Transport(_) | Error::Timeout { .. }) {
+                match crate::attempts::last() {
+                    0 => {}
+                    1 => line.push_str(" (1 attempt)"),
+                    n => line.push_str(&format!(" ({n} attempts)")),
+                }
             }
             line
         }

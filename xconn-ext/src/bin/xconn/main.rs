@@ -5,18 +5,21 @@
 //!
 //! The layout, from the bottom: `format` (times and durations, a leaf);
 //! `output` (formats, stdout, progress) and `failure` (exit codes, error
-//! lines); `credentials`; `args` (clap); `bootstrap` (logging, the
+//! lines); `time_bound` (`--since`/`--until`, a leaf) and `select` (the
+//! client-side filters); `credentials`; `args` (clap); `bootstrap` (logging, the
 //! client); `commands/` (one module per command); this file (runtime and
 //! dispatch).
 
 mod args;
+mod attempts;
 mod bootstrap;
 mod commands;
 mod credentials;
 mod failure;
 mod format;
 mod output;
-mod when;
+mod select;
+mod time_bound;
 
 use std::process::ExitCode;
 
@@ -62,7 +65,8 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Command::Endpoints(args) => return commands::endpoints::run(args),
         Command::Completions { shell } => return commands::completions::run(*shell),
-        Command::Man => return commands::man::run(),
+        Command::Man(args) => return commands::man::run(args),
+        Command::Sandbox(command) => return commands::sandbox::run(command).await,
         _ => {}
     }
     let sandbox_config: fn(SandboxConfig) -> SandboxConfig = match cli.command {
@@ -78,10 +82,13 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::List(args) => commands::list::run(client, args).await,
         Command::Summary(args) => commands::summary::run(client, args).await,
-        Command::Terminate(args) => commands::terminate::run(client, args).await,
+        Command::Terminate(args) => commands::terminate::run(client, args, &session.origin).await,
         Command::Watch(args) => commands::watch::run(client, args).await,
         Command::Timeline(args) => commands::timeline::run(client, args).await,
-        Command::Endpoints(_) | Command::Completions { .. } | Command::Man => {
+        Command::Endpoints(_)
+        | Command::Completions { .. }
+        | Command::Man(_)
+        | Command::Sandbox(_) => {
             unreachable!("handled above")
         }
     }

@@ -7,21 +7,23 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use serde::Serialize;
-use xconn_ext::{Connection, Error, Problem};
+use xconn_ext::{Connection, ConnectionField, Error, Problem};
 
 use crate::format::{Rfc3339, human, timestamp};
 
 /// How `list` prints connections.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Aligned columns, for people.
+    /// Aligned columns, for people (STATUS and DURATION derived).
     Table,
     /// One JSON document: `{"data":[...],"meta":{"result_count":N},"errors":[...]}`,
-    /// plus `"error":{"message","exit_code"}` when cut short.
+    /// plus `"error":{"message","exit_code"}` when cut short. Each record adds the
+    /// derived `status` (active/inactive) and `duration_s` (seconds; to now if active).
     Json,
-    /// One JSON connection per line.
+    /// One JSON connection per line, with the derived `status` and `duration_s`.
     Ndjson,
-    /// Comma-separated values with a header row (RFC 4180).
+    /// Comma-separated values with a header row (RFC 4180); `status` and `duration_s`
+    /// are derived.
     Csv,
 }
 
@@ -44,6 +46,11 @@ struct Record<'a> {
     disconnected_at: Option<Rfc3339>,
     #[serde(skip_serializing_if = "Option::is_none")]
     disconnect_reason: Option<&'a str>,
+    /// Derived, as in the table: `inactive` once ended, else `active`.
+    status: &'static str,
+    /// Derived: whole seconds from `connected_at` to `disconnected_at` (or
+    /// to now, for an active one); `null` without `connected_at`.
+    duration_s: Option<u64>,
 }
 
 impl<'a> Record<'a> {
@@ -55,7 +62,34 @@ impl<'a> Record<'a> {
             connected_at: c.connected_at.map(Rfc3339::of),
             disconnected_at: c.disconnected_at.map(Rfc3339::of),
             disconnect_reason: c.disconnect_reason.as_ref().map(|r| r.as_str()),
+            status: status(c),
+            duration_s: c.duration(Utc::now()).map(|d| d.as_secs()),
         }
+    }
+
+    /// Only the fields in `shown` (the derived ones stay): a field read
+    /// to derive the status is not printed unless it was asked for.
+    fn only(mut self, shown: &[ConnectionField]) -> Self {
+        let has = |field: ConnectionField| shown.contains(&field);
+        if !has(ConnectionField::Id) {
+            self.id = None;
+        }
+        if !has(ConnectionField::EndpointName) {
+            self.endpoint_name = None;
+        }
+        if !has(ConnectionField::ClientIp) {
+            self.client_ip = None;
+        }
+        if !has(ConnectionField::ConnectedAt) {
+            self.connected_at = None;
+        }
+        if !has(ConnectionField::DisconnectedAt) {
+            self.disconnected_at = None;
+        }
+        if !has(ConnectionField::DisconnectReason) {
+            self.disconnect_reason = None;
+        }
+        self
     }
 }
 
@@ -145,6 +179,8 @@ impl Writer {
 /// (to align columns), the other formats stream.
 pub struct Printer {
     format: Format,
+    /// JSON and ndjson: the fields to print (`None`: every field read).
+    shown: Option<Vec<ConnectionField>>,
     rows: Vec<[String; COLUMNS]>,
     count: u64,
     errors: Vec<Problem>,
@@ -154,9 +190,25 @@ impl Printer {
     pub fn new(format: Format) -> Self {
         Self {
             format,
+            shown: None,
             rows: Vec::new(),
             count: 0,
             errors: Vec::new(),
+        }
+    }
+
+    /// JSON and ndjson print only `fields` of each record (and the
+    /// derived `status` and `duration_s`).
+    #[must_use]
+    pub fn showing(mut self, fields: Vec<ConnectionField>) -> Self {
+        self.shown = Some(fields);
+        self
+    }
+
+    fn record<'c>(&self, c: &'c Connection) -> Record<'c> {
+        match &self.shown {
+            Some(fields) => Record::of(c).only(fields),
+            None => Record::of(c),
         }
     }
 
@@ -168,12 +220,12 @@ impl Printer {
         match self.format {
             Format::Table => self.rows.push(row(c)),
             Format::Ndjson => {
-                out.json_compact(&Record::of(c));
+                out.json_compact(&self.record(c));
                 out.raw("\n");
             }
             Format::Json => {
                 out.raw(if self.count == 0 { "{\"data\":[" } else { "," });
-                out.json_compact(&Record::of(c));
+                out.json_compact(&self.record(c));
             }
             Format::Csv => {
                 if self.count == 0 {
@@ -269,7 +321,7 @@ const CSV_HEADERS: [&str; COLUMNS] = [
     "status",
     "connected_at",
     "disconnected_at",
-    "duration_secs",
+    "duration_s",
     "disconnect_reason",
     "client_ip",
 ];
@@ -424,7 +476,8 @@ mod tests {
         );
     }
 
-    /// `Record` writes what `Connection`'s own `Serialize` does, for a
+    /// `Record` writes what `Connection`'s own `Serialize` does (then the
+    /// derived `status` and `duration_s`), for a
     /// record with every field of the spec (a field added to the spec and
     /// to `Connection` shows here), one with fractional seconds, an unknown
     /// endpoint and reason, and one with only some fields.
@@ -445,9 +498,18 @@ mod tests {
         let partial = serde_json::json!({"id": "x", "endpoint_name": "new_stream"});
         for json in [serde_json::Value::Object(full), partial] {
             let c: Connection = serde_json::from_value(json.clone()).unwrap();
+            // The connection as it serializes, then the two derived keys.
+            let serialized = serde_json::to_string(&c).unwrap();
+            let derived = format!(
+                ",\"status\":\"{}\",\"duration_s\":{}}}",
+                status(&c),
+                c.duration(Utc::now())
+                    .map_or("null".to_owned(), |d| d.as_secs().to_string())
+            );
+            let expected = format!("{}{derived}", serialized.strip_suffix('}').unwrap());
             assert_eq!(
                 serde_json::to_string(&Record::of(&c)).unwrap(),
-                serde_json::to_string(&c).unwrap(),
+                expected,
                 "{json}"
             );
         }

@@ -1,4 +1,5 @@
-//! `xconn endpoints`: the endpoint names the API knows.
+//! `xconn endpoints`: the stream endpoint names of the spec this xconn was
+//! built from (the API may know newer ones).
 
 use std::process::ExitCode;
 

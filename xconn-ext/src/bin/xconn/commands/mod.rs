@@ -10,6 +10,7 @@ pub mod completions;
 pub mod endpoints;
 pub mod list;
 pub mod man;
+pub mod sandbox;
 pub mod summary;
 pub mod terminate;
 pub mod timeline;

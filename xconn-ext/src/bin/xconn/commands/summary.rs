@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use hdrhistogram::Histogram;
 use serde::Serialize;
 use xconn_ext::{
     Client, Connection, ConnectionField, ConnectionStatus, DisconnectReason, Problem,
     StreamEndpoint,
 };
+
+mod durations;
+
+use durations::Durations;
 
 use crate::args::{ReportFormat, SummaryArgs};
 use crate::failure;
@@ -22,6 +25,13 @@ use crate::output::{Progress, Writer};
 /// otherwise), then print the summary: nothing is printed before the last
 /// page is read.
 pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
+    let selection = match args.filter.selection() {
+        Ok(selection) => selection,
+        Err(message) => {
+            eprintln!("error: {message}; nothing was sent");
+            return ExitCode::from(failure::exit::USAGE);
+        }
+    };
     let mut request = super::request(client, &args.filter)
         .max_results(xconn_ext::MAX_RESULTS_LIMIT)
         .fields(ConnectionField::ALL.iter().cloned());
@@ -31,6 +41,9 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     }
     let now = chrono::Utc::now();
     let mut summary = Summary::default();
+    if let Some(why) = actives_unread(&args) {
+        summary.actives_not_read(why);
+    }
     let mut progress = Progress::new();
     let mut pages = request.pages();
     loop {
@@ -38,7 +51,9 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
             Some(Ok(page)) => {
                 progress.page(page.connections.len());
                 for connection in &page.connections {
-                    summary.add(connection, now);
+                    if selection.keeps(connection) {
+                        summary.add(connection, now);
+                    }
                 }
                 // Kept, as `list` keeps them: the counts are of the records
                 // that came, and the API said something is missing.
@@ -67,6 +82,20 @@ pub async fn run(client: &Client, args: SummaryArgs) -> ExitCode {
     out.finish()
 }
 
+/// Why the active connections are not all counted, if they are not.
+fn actives_unread(args: &SummaryArgs) -> Option<&'static str> {
+    let filter = &args.filter;
+    if filter.status == Some(ConnectionStatus::Inactive) {
+        Some("--status inactive: active connections were not listed")
+    } else if !filter.reasons.is_empty() {
+        Some("--reason keeps only ended connections")
+    } else if filter.until.is_some() {
+        Some("--until leaves out connections opened after it")
+    } else {
+        None
+    }
+}
+
 /// Counts gathered over every connection seen, one at a time. Memory does
 /// not grow with the number of connections: only with the number of
 /// distinct endpoints and reasons, plus a duration histogram of fixed
@@ -89,8 +118,12 @@ pub struct Summary {
     pub by_endpoint_reason: BTreeMap<String, BTreeMap<String, u64>>,
     /// endpoint -> its most recent disconnect.
     pub last_disconnect: BTreeMap<String, LastDisconnect>,
-    /// Endpoints with more than one active connection.
-    pub duplicates: Vec<Duplicate>,
+    /// Endpoints with more than one active connection; `None` (`null`)
+    /// when the active connections were not all read, with the reason in
+    /// `duplicates_note`: an empty list would read as "none".
+    pub duplicates: Option<Vec<Duplicate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates_note: Option<&'static str>,
     pub duration_secs: DurationStats,
     /// The partial errors the API sent beside the data, page after page
     /// (as `list --format json` prints them).
@@ -160,80 +193,20 @@ pub struct DurationStats {
     pub count: u64,
     /// Exact below 2048 seconds, within 0.05% above (see [`Durations`]).
     pub median: Option<u64>,
+    /// What `median` is: `"exact"` (every duration below 2048 s), or
+    /// `"within 0.05%"`; `None` without a median.
+    pub median_precision: Option<&'static str>,
     /// Exact.
     pub max: Option<u64>,
 }
 
-/// Durations in whole seconds, for their median and maximum, in memory of
-/// a fixed size: a histogram (HdrHistogram, 3 significant digits) instead
-/// of a list of every duration, which grew by 8 bytes per connection
-/// (0.8 MB over 100,000) and made the summary's memory grow with the
-/// history. Values below 2048 s (2^11: 3 significant digits) have a bucket each;
-/// above, a bucket spans at most 0.1% of its values, and the median is
-/// read at its middle. The maximum is kept exactly. Counts are `u32`
-/// (saturating at 4.29 billion connections of one duration, far beyond any
-/// history X keeps): half the memory of `u64` counts, for a summary that is
-/// measured against a hand-written loop (issue 13).
-#[derive(Debug)]
-struct Durations {
-    histogram: Histogram<u32>,
-    max: Option<u64>,
-}
-
-impl Default for Durations {
-    fn default() -> Self {
-        Self {
-            // Resizes itself to the largest value seen (a few tens of KiB
-            // for durations of days).
-            histogram: Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits are valid"),
-            max: None,
-        }
-    }
-}
-
-const SIGNIFICANT_DIGITS: u8 = 3;
-
-impl Durations {
-    fn record(&mut self, secs: u64) {
-        if self.histogram.record(secs).is_err() {
-            // Beyond what the histogram can grow to (hundreds of
-            // millennia): counted at its top; the exact max is kept below.
-            self.histogram.saturating_record(secs);
-        }
-        self.max = self.max.max(Some(secs));
-    }
-
-    fn count(&self) -> u64 {
-        self.histogram.len()
-    }
-
-    /// The value at `rank` (0-based, in ascending order).
-    fn at_rank(&self, rank: u64) -> Option<u64> {
-        let mut below = 0u64;
-        for bucket in self.histogram.iter_recorded() {
-            below += u64::from(bucket.count_at_value());
-            if below > rank {
-                let value = self.histogram.median_equivalent(bucket.value_iterated_to());
-                return Some(value.min(self.max?));
-            }
-        }
-        self.max
-    }
-
-    /// The median: the middle value, or the mean of the middle two.
-    fn median(&self) -> Option<u64> {
-        let n = self.count();
-        if n == 0 {
-            None
-        } else if n % 2 == 1 {
-            self.at_rank(n / 2)
-        } else {
-            Some((self.at_rank(n / 2 - 1)? + self.at_rank(n / 2)?) / 2)
-        }
-    }
-}
-
 impl Summary {
+    /// Say that the active connections were not all read (`why`):
+    /// duplicates are then not reported as none, but as not read.
+    pub fn actives_not_read(&mut self, why: &'static str) {
+        self.duplicates_note = Some(why);
+    }
+
     pub fn add(&mut self, connection: &Connection, now: DateTime<Utc>) {
         self.total += 1;
         for t in [connection.connected_at, connection.disconnected_at]
@@ -327,19 +300,25 @@ impl Summary {
                 );
             }
         }
-        self.duplicates = self
-            .by_endpoint
-            .iter()
-            .filter(|(_, c)| c.active > 1)
-            .map(|(endpoint, c)| Duplicate {
-                endpoint: endpoint.clone(),
-                active: c.active,
-            })
-            .collect();
+        self.duplicates = match self.duplicates_note {
+            Some(_) => None,
+            None => Some(
+                self.by_endpoint
+                    .iter()
+                    .filter(|(_, c)| c.active > 1)
+                    .map(|(endpoint, c)| Duplicate {
+                        endpoint: endpoint.clone(),
+                        active: c.active,
+                    })
+                    .collect(),
+            ),
+        };
+        let median = self.durations.median();
         self.duration_secs = DurationStats {
             covers: "ended",
             count: self.durations.count(),
-            median: self.durations.median(),
+            median,
+            median_precision: median.map(|_| self.durations.precision()),
             max: self.durations.max,
         };
     }
@@ -360,19 +339,32 @@ impl Summary {
             time(self.window.to)
         );
         let fmt_secs = |s: Option<u64>| s.map_or("-".to_owned(), |s| human(Duration::from_secs(s)));
+        let precision = self
+            .duration_secs
+            .median_precision
+            .map_or(String::new(), |p| format!(" ({p})"));
         let _ = writeln!(
             out,
-            "duration of the {} ended connections: median {}, max {}",
+            "duration of the {} ended connections: median {}{precision}, max {}",
             self.duration_secs.count,
             fmt_secs(self.duration_secs.median),
             fmt_secs(self.duration_secs.max)
         );
-        for d in &self.duplicates {
-            let _ = writeln!(
-                out,
-                "duplicates: {} has {} active connections (xconn terminate --duplicates --endpoint {})",
-                d.endpoint, d.active, d.endpoint
-            );
+        match (&self.duplicates, self.duplicates_note) {
+            (Some(duplicates), _) => {
+                for d in duplicates {
+                    let _ = writeln!(
+                        out,
+                        "duplicates: {} has {} active connections ({})",
+                        d.endpoint,
+                        d.active,
+                        suggestion(&d.endpoint)
+                    );
+                }
+            }
+            (None, note) => {
+                let _ = writeln!(out, "duplicates: not read ({})", note.unwrap_or("-"));
+            }
         }
         if !self.by_endpoint.is_empty() {
             let width = self
@@ -429,6 +421,18 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+/// A command that would end `endpoint`'s duplicates, and runs: this
+/// xconn's `--endpoint` takes only the endpoints it knows.
+fn suggestion(endpoint: &str) -> String {
+    match endpoint.parse::<StreamEndpoint>() {
+        Ok(_) => format!("xconn terminate --duplicates --endpoint {endpoint}"),
+        Err(_) => format!(
+            "`{endpoint}` is unknown to this xconn: find the UUIDs with `xconn list`, end them \
+             with `xconn terminate --uuid UUID`"
+        ),
     }
 }
 
@@ -494,6 +498,7 @@ mod tests {
                 covers: "ended",
                 count: 2,
                 median: Some(20),
+                median_precision: Some("exact"),
                 max: Some(30)
             }
         );
@@ -512,15 +517,15 @@ mod tests {
                 to: DateTime::from_timestamp(900, 0)
             }
         );
-        assert!(s.duplicates.is_empty());
+        assert_eq!(s.duplicates, Some(Vec::new()));
         s.add(&conn(StreamEndpoint::SampleStream, 950, None, None), now);
         s.finish();
         assert_eq!(
             s.duplicates,
-            [Duplicate {
+            Some(vec![Duplicate {
                 endpoint: "sample_stream".into(),
                 active: 2
-            }]
+            }])
         );
     }
 

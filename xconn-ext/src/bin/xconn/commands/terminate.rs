@@ -12,12 +12,14 @@ use xconn_ext::{
     TerminateError, TerminateReport,
 };
 
+mod dry_run;
+
 use crate::args::{ReportFormat, TerminateArgs};
 use crate::failure::{self, exit};
-use crate::output::{Format, Printer, Writer};
+use crate::output::Writer;
 
 /// `xconn terminate`: the target the flags name, then [`execute`].
-pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
+pub async fn run(client: &Client, args: TerminateArgs, origin: &str) -> ExitCode {
     if args.keep.is_some() && !args.duplicates {
         eprintln!("error: --keep applies only with --duplicates; nothing was sent");
         return ExitCode::from(exit::USAGE);
@@ -50,6 +52,7 @@ pub async fn run(client: &Client, args: TerminateArgs) -> ExitCode {
         dry_run: args.dry_run,
         allow_partial_errors: args.allow_partial_errors,
         json: args.format == ReportFormat::Json,
+        origin: origin.to_owned(),
     };
     execute(client, target, options, &mut Terminal).await
 }
@@ -94,6 +97,9 @@ pub struct Options {
     /// Act on a listing that carried partial errors (warned about).
     pub allow_partial_errors: bool,
     pub json: bool,
+    /// Where the credentials came from (profile, token source), named in
+    /// the prompt: two apps on one host differ only there.
+    pub origin: String,
 }
 
 /// What is known before sending a DELETE: the connections it would end,
@@ -134,17 +140,32 @@ pub trait Prompt {
     fn ask(&mut self, question: &str) -> bool;
 }
 
-/// The person at the terminal: stdin and stderr must both be one.
+/// The person at the terminal: stderr must be one, and the answer is read
+/// from stdin when it is a terminal too, else from the controlling
+/// terminal (`/dev/tty`), as when stdin carries the token
+/// (`--token-file -`). A piped "y" is never an answer.
 pub struct Terminal;
 
 impl Prompt for Terminal {
     fn available(&self) -> bool {
-        io::stdin().is_terminal() && io::stderr().is_terminal()
+        io::stderr().is_terminal()
+            && (io::stdin().is_terminal() || controlling_terminal().is_some())
     }
 
     fn ask(&mut self, question: &str) -> bool {
-        confirm(question, &mut io::stdin().lock(), &mut io::stderr())
+        if io::stdin().is_terminal() {
+            return confirm(question, &mut io::stdin().lock(), &mut io::stderr());
+        }
+        match controlling_terminal() {
+            Some(tty) => confirm(question, &mut io::BufReader::new(tty), &mut io::stderr()),
+            None => false,
+        }
     }
+}
+
+/// The controlling terminal, if this process has one.
+fn controlling_terminal() -> Option<std::fs::File> {
+    std::fs::File::open("/dev/tty").ok()
 }
 
 /// End `target` as `options` say, asking `prompt` first unless `--yes`
@@ -158,24 +179,38 @@ pub async fn execute(
     let host = host(client.base_url());
     let what = target.describe();
     let needs_prompt = !options.yes && !options.dry_run;
-    if needs_prompt && !prompt.available() {
+    let refuse = || {
         eprintln!(
             "error: refusing to terminate {what} at {host} without --yes (no terminal to \
-             confirm on; --dry-run shows what would end); nothing was sent"
+             confirm on; --dry-run shows what would end); nothing was terminated"
         );
-        return ExitCode::from(exit::USAGE);
+        ExitCode::from(exit::USAGE)
+    };
+    // Without a terminal, what would end is read first (GETs only): with
+    // nothing to end there is nothing to confirm, and that is a success.
+    // UUIDs are named, so there is always something to confirm.
+    let no_terminal = needs_prompt && !prompt.available();
+    if no_terminal && matches!(target, Target::Uuids(_)) {
+        return refuse();
     }
 
-    let read = needs_prompt || options.dry_run;
+    if options.dry_run {
+        return dry_run::run(
+            client,
+            &target,
+            &host,
+            options.json,
+            options.allow_partial_errors,
+        )
+        .await;
+    }
+    let read = needs_prompt || no_terminal;
     let preview = match read_preview(client, &target, read, options.allow_partial_errors).await {
         Ok(preview) => preview,
         Err(e) => return failure::report(&e),
     };
     for problem in preview.partial_errors() {
         eprintln!("warning: {problem}");
-    }
-    if options.dry_run {
-        return print_dry_run(client.base_url(), &host, &preview, options.json);
     }
     if preview.count() == Some(0) {
         let mut out = Writer::stdout();
@@ -186,11 +221,17 @@ pub async fn execute(
         }
         return out.finish();
     }
+    if no_terminal {
+        return refuse();
+    }
     if needs_prompt {
         let count = preview
             .count()
             .map_or_else(|| "all matching".to_owned(), |n| n.to_string());
-        let question = format!("Terminate {count} connection(s) ({what}) at {host}? [y/N] ");
+        let question = format!(
+            "Terminate {count} connection(s) ({what}) at {host} ({})? [y/N] ",
+            options.origin
+        );
         if !prompt.ask(&question) {
             eprintln!("aborted; nothing was terminated");
             return ExitCode::from(exit::DECLINED);
@@ -302,51 +343,6 @@ async fn active(
     ))
 }
 
-fn print_dry_run(base_url: &str, host: &str, preview: &Preview, json: bool) -> ExitCode {
-    let (connections, plan) = match preview {
-        Preview::Connections(list, _) => (list.as_slice(), None),
-        Preview::Plan(plan) => (plan.to_end(), Some(plan)),
-        Preview::Unread => (&[][..], None),
-    };
-    let mut out = Writer::stdout();
-    if json {
-        let mut doc = json!({
-            "dry_run": true,
-            "api": base_url,
-            "count": connections.len(),
-            "would_terminate": connections,
-            "errors": preview.partial_errors(),
-        });
-        if let Some(plan) = plan {
-            doc["keep"] = json!(plan.keep());
-            doc["kept"] = json!(plan.kept());
-            doc["by_endpoint"] = json!(plan.counts());
-        }
-        out.json(&doc);
-    } else {
-        out.line(&format!(
-            "dry run: would terminate {} connection(s) at {host}; nothing was sent",
-            connections.len()
-        ));
-        if let Some(plan) = plan {
-            for (endpoint, c) in plan.counts() {
-                out.line(&format!(
-                    "  {endpoint}: {} active, keeping {}, ending {}",
-                    c.active, c.kept, c.to_end
-                ));
-            }
-        }
-        if !connections.is_empty() {
-            let mut printer = Printer::new(Format::Table);
-            for c in connections {
-                printer.connection(&mut out, c);
-            }
-            printer.finish(&mut out);
-        }
-    }
-    out.finish()
-}
-
 fn print_report(
     out: &mut Writer,
     report: &TerminateReport,
@@ -413,7 +409,13 @@ fn confirm(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) ->
     let _ = write!(prompt, "{question}");
     let _ = prompt.flush();
     let mut answer = String::new();
-    match input.read_line(&mut answer) {
+    let read = input.read_line(&mut answer);
+    // Ctrl-D (or an error) ends the prompt's line without a newline: end
+    // it here, so that what follows starts a line of its own.
+    if !answer.ends_with('\n') {
+        let _ = writeln!(prompt);
+    }
+    match read {
         Ok(_) => matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"),
         Err(_) => false,
     }
@@ -443,6 +445,10 @@ mod tests {
             );
             assert_eq!(prompt, b"Terminate 2 connection(s)? ");
         }
+        // End of input (Ctrl-D): a no, and the prompt's line is ended.
+        let mut prompt = Vec::new();
+        assert!(!confirm("Terminate? ", &mut "".as_bytes(), &mut prompt));
+        assert_eq!(prompt, b"Terminate? \n");
     }
 
     /// Answers every question with `answer` and records them.
@@ -481,6 +487,7 @@ mod tests {
             dry_run: false,
             allow_partial_errors: false,
             json: false,
+            origin: "token from the sandbox".to_owned(),
         };
         let code = execute(&client, Target::All, options, &mut no).await;
         assert_eq!(code, ExitCode::from(exit::DECLINED));
@@ -488,7 +495,8 @@ mod tests {
         assert_eq!(
             no.asked,
             [format!(
-                "Terminate {active} connection(s) (every active connection) at {host}? [y/N] "
+                "Terminate {active} connection(s) (every active connection) at {host} (token from \
+                 the sandbox)? [y/N] "
             )]
         );
         // The GETs to count, no DELETE: everything is still active.

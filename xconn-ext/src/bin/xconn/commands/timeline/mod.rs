@@ -22,7 +22,7 @@ mod svg;
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 use xconn_ext::{
     Client, Connection, ConnectionField, ConnectionStatus, ListConnections, StreamEndpoint,
@@ -32,7 +32,7 @@ use crate::args::{TimelineArgs, TimelineOutput as Output};
 use crate::failure::{self, exit};
 use crate::format::timestamp;
 use crate::output::{Progress, Writer};
-use crate::when::TimeBound;
+use crate::select::Selection;
 
 /// What the command was asked, besides which connections to read.
 #[derive(Debug, Clone)]
@@ -42,8 +42,13 @@ pub struct Options {
     /// The `--status` asked for, which the picture must say unless it is
     /// `all`: gaps and overlaps then count only those connections.
     pub status: ConnectionStatus,
-    pub since: Option<TimeBound>,
-    pub until: Option<TimeBound>,
+    /// `--since`/`--until`: the picture's window [default: from the first
+    /// connection read to now].
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// `--reason`, `--since`, `--until` as `list` applies them to the
+    /// records read.
+    pub selection: Selection,
     pub output: Option<Output>,
 }
 
@@ -52,12 +57,20 @@ pub struct Options {
 /// failed page, what was read is drawn and marked incomplete, and the
 /// exit code is the failure's.
 pub async fn run(client: &Client, args: TimelineArgs) -> ExitCode {
+    let selection = match args.filter.selection() {
+        Ok(selection) => selection,
+        Err(message) => {
+            eprintln!("error: {message}; nothing was sent");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     let options = Options {
         endpoints: args.filter.endpoints.clone(),
         // The history: ended connections too, unless --status says otherwise.
         status: args.filter.status.clone().unwrap_or(ConnectionStatus::All),
-        since: args.since,
-        until: args.until,
+        since: args.filter.since,
+        until: args.filter.until,
+        selection,
         output: args.output,
     };
     draw(super::request(client, &args.filter), options).await
@@ -72,10 +85,11 @@ async fn draw(request: ListConnections, options: Options) -> ExitCode {
         );
         return ExitCode::from(exit::USAGE);
     };
-    // Whole seconds: the API's own precision, and what the picture prints.
-    let now = Utc::now().trunc_subsecs(0);
-    let since = options.since.map(|s| s.resolve(now));
-    let until = options.until.map_or(now, |u| u.resolve(now));
+    // The run's one "now" (whole seconds, the API's precision), which
+    // `--since`/`--until` durations were measured from too.
+    let now = crate::time_bound::run_started();
+    let since = options.since;
+    let until = options.until.unwrap_or(now);
     if let Some(since) = since.filter(|since| *since >= until) {
         eprintln!(
             "error: --since ({}) must be before --until ({}); nothing was sent",
@@ -89,7 +103,8 @@ async fn draw(request: ListConnections, options: Options) -> ExitCode {
         .status(options.status.clone())
         .max_results(xconn_ext::MAX_RESULTS_LIMIT)
         .fields(ConnectionField::ALL.iter().cloned());
-    let (connections, problems, failed) = read_all(request).await;
+    let (mut connections, problems, failed) = read_all(request).await;
+    connections.retain(|c| options.selection.keeps(c));
     let mut notes = Vec::new();
     if options.status != ConnectionStatus::All {
         let status = options.status.as_str();
