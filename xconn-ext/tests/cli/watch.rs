@@ -236,6 +236,15 @@ fn the_guard_terminates_duplicates() {
     // The next poll sees it end, as an operator's disconnect.
     let ended = run.line_where(|l| l.contains(r#""event":"disconnected""#) && l.contains(&id));
     assert!(ended.contains("operator_disconnect"), "{ended}");
+    // Its time never goes back: the watch dates the termination on the
+    // sandbox's clock, the one the sandbox dates the disconnect by.
+    let ended: Value = serde_json::from_str(&ended).unwrap();
+    assert!(
+        rfc3339(&ended["at"]) >= rfc3339(&event["at"]),
+        "terminated at {}, disconnected at {}",
+        event["at"],
+        ended["at"]
+    );
     run.signal(Signal::SIGTERM);
     assert_eq!(run.exit().code(), Some(0));
 }

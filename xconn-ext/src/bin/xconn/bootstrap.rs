@@ -50,7 +50,17 @@ pub struct Session {
     /// Where the credentials came from (profile, token source), for the
     /// prompt before a DELETE; never the token.
     pub origin: String,
-    _sandbox: Option<Sandbox>,
+    sandbox: Option<Sandbox>,
+}
+
+impl Session {
+    /// The clock of the embedded sandbox, when there is one: what a watch
+    /// dates its own events by (a `terminated` event), so that they agree
+    /// with the times the sandbox gives the records (the `disconnected`
+    /// that follows it). Against the real API: `None` (the system clock).
+    pub fn sandbox_clock(&self) -> Option<xconn_ext::SharedClock> {
+        self.sandbox.as_ref().map(Sandbox::clock)
+    }
 }
 
 /// Build the client the global options describe. With `--sandbox`, start
@@ -122,7 +132,7 @@ pub async fn session(
         (Ok(client), _) => Ok(Session {
             client,
             origin,
-            _sandbox: sandbox,
+            sandbox: sandbox,
         }),
         // The URL may come from a variable or a profile: name that, not
         // the flag.

@@ -83,7 +83,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::List(args) => commands::list::run(client, args).await,
         Command::Summary(args) => commands::summary::run(client, args).await,
         Command::Terminate(args) => commands::terminate::run(client, args, &session.origin).await,
-        Command::Watch(args) => commands::watch::run(client, args).await,
+        Command::Watch(args) => commands::watch::run(client, args, session.sandbox_clock()).await,
         Command::Timeline(args) => commands::timeline::run(client, args).await,
         Command::Endpoints(_)
         | Command::Completions { .. }

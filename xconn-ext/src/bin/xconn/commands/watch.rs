@@ -8,7 +8,7 @@ use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::signal::unix::{SignalKind, signal};
 use xconn_ext::sandbox::{Churn, SandboxConfig};
-use xconn_ext::{Client, ConnectionEvent, EventKind, WatchEvent};
+use xconn_ext::{Client, ConnectionEvent, EventKind, SharedClock, WatchEvent};
 
 use crate::args::{WatchArgs, WatchFormat};
 use crate::failure::{self, exit};
@@ -22,8 +22,9 @@ pub fn sandbox_config(config: SandboxConfig) -> SandboxConfig {
 }
 
 /// Print events until SIGINT or SIGTERM (exit 0), or an error the watch
-/// cannot wait out (its exit code).
-pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
+/// cannot wait out (its exit code). `clock`: the embedded sandbox's, when
+/// it is the API (see `Session::sandbox_clock`).
+pub async fn run(client: &Client, args: WatchArgs, clock: Option<SharedClock>) -> ExitCode {
     // Handlers first: a signal that arrives once output has started is
     // always a clean stop.
     let (mut interrupt, mut terminate) = match (
@@ -46,6 +47,9 @@ pub async fn run(client: &Client, args: WatchArgs) -> ExitCode {
         }
     }
     let mut watch = client.watch().interval(args.interval);
+    if let Some(clock) = clock {
+        watch = watch.clock(clock);
+    }
     if !args.endpoints.is_empty() {
         watch = watch.endpoints(args.endpoints.iter().cloned());
     }
