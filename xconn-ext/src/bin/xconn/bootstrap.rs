@@ -132,7 +132,7 @@ pub async fn session(
         (Ok(client), _) => Ok(Session {
             client,
             origin,
-            sandbox: sandbox,
+            sandbox,
         }),
         // The URL may come from a variable or a profile: name that, not
         // the flag.
