@@ -102,9 +102,14 @@ enum Command {
         /// Print the decision only.
         #[arg(long)]
         dry_run: bool,
+        /// Declare this crate's release breaking (repeatable): a break the
+        /// spec diff and cargo-semver-checks cannot see, such as a changed
+        /// return type or behaviour. Say what breaks in the changelog.
+        #[arg(long, value_name = "CRATE")]
+        breaking: Vec<String>,
         /// Instead: record the manifests' versions at `--commit` as the last
         /// release of each crate (after tagging it).
-        #[arg(long, conflicts_with_all = ["old_spec", "semver_checks", "dry_run"])]
+        #[arg(long, conflicts_with_all = ["old_spec", "semver_checks", "dry_run", "breaking"])]
         record_baseline: bool,
         /// The commit `--record-baseline` records.
         #[arg(long, default_value = "HEAD", requires = "record_baseline")]
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
             old_spec,
             semver_checks,
             dry_run,
+            breaking,
             ..
         } => publish::release(
             &root,
@@ -143,6 +149,7 @@ fn main() -> ExitCode {
                 old_spec,
                 semver_checks,
                 dry_run,
+                breaking,
             },
         ),
         Command::SemverChecks => publish::semver_checks(&root),

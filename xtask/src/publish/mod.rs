@@ -45,6 +45,10 @@ pub struct Options {
     pub semver_checks: bool,
     /// Print the decision, write nothing.
     pub dry_run: bool,
+    /// Crates the maintainer declares broken: a break neither the spec
+    /// diff nor cargo-semver-checks can see (a changed return type, which
+    /// cargo-semver-checks has no lint for; a changed behaviour).
+    pub breaking: Vec<String>,
 }
 
 /// One crate's decided release.
@@ -58,6 +62,15 @@ struct Verdict {
 
 pub fn release(root: &Path, options: &Options) -> Result<bool> {
     let last = record::read(root)?;
+    if let Some(unknown) = options
+        .breaking
+        .iter()
+        .find(|name| !last.iter().any(|r| r.name == name.as_str()))
+    {
+        bail!(
+            "--breaking {unknown}: not a published crate of this workspace ({RELEASES} lists them)"
+        );
+    }
     let old_text = match &options.old_spec {
         Some(path) => workspace::read(path)?,
         None => git_show(root, &last[0].commit, FRAGMENT)?,
@@ -70,7 +83,13 @@ pub fn release(root: &Path, options: &Options) -> Result<bool> {
     let report = diff::diff(&old, &new)?;
     let spec = UpstreamRecord::read(root)?.version;
 
-    let verdicts = decide(root, &last, &report, options.semver_checks)?;
+    let verdicts = decide(
+        root,
+        &last,
+        &report,
+        options.semver_checks,
+        &options.breaking,
+    )?;
     let lines: Vec<String> = verdicts
         .iter()
         .map(|v| {
@@ -125,6 +144,7 @@ fn decide(
     last: &[Release],
     report: &diff::Report,
     ask_tool: bool,
+    declared: &[String],
 ) -> Result<Vec<Verdict>> {
     let mut verdicts: Vec<Verdict> = Vec::new();
     for release in last {
@@ -139,6 +159,9 @@ fn decide(
                     .to_owned(),
             ),
             _ => {}
+        }
+        if declared.iter().any(|name| name == release.name) {
+            reasons.push("declared breaking by the maintainer (--breaking)".to_owned());
         }
         let patch = release.version.bumped(Bump::Patch);
         if ask_tool && !semver_checks::check(root, release, Some(patch))? {

@@ -31,6 +31,11 @@ struct Released {
 }
 
 fn release_after(change: SpecChange) -> Released {
+    release_with(change, &[])
+}
+
+/// `release` after `change`, with `extra` arguments.
+fn release_with(change: SpecChange, extra: &[&str]) -> Released {
     let root = copy_of_workspace();
     let r = root.path();
     for file in ["releases.toml", "CHANGELOG.md"] {
@@ -43,7 +48,9 @@ fn release_after(change: SpecChange) -> Released {
     write_json(&r.join(FRAGMENT), &spec);
 
     let empty = no_upstream();
-    let output = xtask_at(r, &["release", "--old-spec", path_str(&old)], empty.path());
+    let mut args = vec!["release", "--old-spec", path_str(&old)];
+    args.extend_from_slice(extra);
+    let output = xtask_at(r, &args, empty.path());
     assert_success(&output);
     let manifest = |rel: &str| -> toml_edit::DocumentMut {
         fs::read_to_string(r.join(rel)).unwrap().parse().unwrap()
@@ -174,6 +181,47 @@ fn new_optional_query_parameter_is_a_patch_release_of_both() {
         .unwrap_or_else(|| panic!("no Added list:\n{}", released.changelog));
     assert!(added.contains("query:since"), "{}", released.changelog);
     assert_bumps(SpecChange::SinceParameterAdded, false, false);
+}
+
+/// A break the spec diff and cargo-semver-checks cannot see (a changed
+/// return type, a changed behaviour) is declared with `--breaking`: that
+/// crate's release is breaking, the other's follows its own changes.
+#[test]
+fn a_declared_break_bumps_that_crate_alone() {
+    let (sdk, ext) = last_release();
+    let released = release_with(SpecChange::MaxResultsRaised, &["--breaking", "xconn-ext"]);
+    assert!(
+        released.sdk.starts_with(&format!("{}+", next(&sdk, false))),
+        "{}",
+        released.printed
+    );
+    assert!(
+        released.ext.starts_with(&format!("{}+", next(&ext, true))),
+        "{}",
+        released.printed
+    );
+    assert!(
+        released.printed.contains("--breaking"),
+        "{}",
+        released.printed
+    );
+}
+
+#[test]
+fn a_declared_break_of_an_unknown_crate_is_refused() {
+    let root = copy_of_workspace();
+    fs::copy(
+        workspace_root().join("releases.toml"),
+        root.path().join("releases.toml"),
+    )
+    .unwrap();
+    let empty = no_upstream();
+    let err = crate::common::assert_failure(&xtask_at(
+        root.path(),
+        &["release", "--dry-run", "--breaking", "xconn-nope"],
+        empty.path(),
+    ));
+    assert!(err.contains("--breaking xconn-nope"), "{err}");
 }
 
 /// Re-recording the last release is one command, reading the versions at
