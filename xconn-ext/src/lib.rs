@@ -57,12 +57,12 @@
 //!
 //! ```toml
 //! [dependencies]
-//! xconn-ext = "0.1"
+//! xconn-ext = "0.2"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //!
 //! [dev-dependencies]
 //! # The sandbox, for your own tests (see the `sandbox_in_tests` example).
-//! xconn-ext = { version = "0.1", features = ["sandbox"] }
+//! xconn-ext = { version = "0.2", features = ["sandbox"] }
 //! ```
 //!
 //! The crates whose types this API uses are re-exported at matching
