@@ -19,6 +19,7 @@ mod failure;
 mod format;
 mod output;
 mod select;
+mod signals;
 mod time_bound;
 
 use std::process::ExitCode;

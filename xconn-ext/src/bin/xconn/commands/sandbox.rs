@@ -5,11 +5,11 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use tokio::signal::unix::{SignalKind, signal};
 use xconn_ext::sandbox::{Churn, Sandbox, SandboxConfig};
 
 use crate::args::{SandboxCommand, ServeArgs};
 use crate::output::Writer;
+use crate::signals::StopSignals;
 
 /// Run a `sandbox` subcommand.
 pub async fn run(command: &SandboxCommand) -> ExitCode {
@@ -21,15 +21,9 @@ pub async fn run(command: &SandboxCommand) -> ExitCode {
 /// Serve until SIGINT or SIGTERM, then exit 0.
 async fn serve(args: &ServeArgs) -> ExitCode {
     // Handlers before the address is printed: whoever reads it may signal.
-    let (mut interrupt, mut terminate) = match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(i), Ok(t)) => (i, t),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: cannot handle signals: {e}");
-            return ExitCode::FAILURE;
-        }
+    let mut stop = match StopSignals::install() {
+        Ok(stop) => stop,
+        Err(code) => return code,
     };
     // As with --sandbox: the seeded history ends at the current minute, so
     // ages and durations read as they would against the real API.
@@ -65,8 +59,7 @@ async fn serve(args: &ServeArgs) -> ExitCode {
         return code;
     }
     tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
+        _ = stop.received() => {}
     }
     sandbox.shutdown().await;
     ExitCode::SUCCESS

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tokio::signal::unix::{SignalKind, signal};
 use xconn_ext::sandbox::{Churn, SandboxConfig};
 use xconn_ext::{Client, ConnectionEvent, EventKind, SharedClock, WatchEvent};
 
 use crate::args::{WatchArgs, WatchFormat};
 use crate::failure::{self, exit};
 use crate::format::human;
+use crate::signals::StopSignals;
 
 /// The embedded sandbox for `--sandbox watch`: connections come and go
 /// (seeded), and responses carry rate-limit headers, so there is
@@ -27,15 +27,9 @@ pub fn sandbox_config(config: SandboxConfig) -> SandboxConfig {
 pub async fn run(client: &Client, args: WatchArgs, clock: Option<SharedClock>) -> ExitCode {
     // Handlers first: a signal that arrives once output has started is
     // always a clean stop.
-    let (mut interrupt, mut terminate) = match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(i), Ok(t)) => (i, t),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: cannot handle signals: {e}");
-            return ExitCode::FAILURE;
-        }
+    let mut stop = match StopSignals::install() {
+        Ok(stop) => stop,
+        Err(code) => return code,
     };
     if let Some(addr) = &args.metrics_addr {
         match serve_metrics(addr).await {
@@ -69,8 +63,7 @@ pub async fn run(client: &Client, args: WatchArgs, clock: Option<SharedClock>) -
     let mut events = watch.stream();
     loop {
         let item = tokio::select! {
-            _ = interrupt.recv() => return ExitCode::SUCCESS,
-            _ = terminate.recv() => return ExitCode::SUCCESS,
+            _ = stop.received() => return ExitCode::SUCCESS,
             item = events.next() => item,
         };
         match item {
