@@ -12,17 +12,20 @@
 //! destructures and exposes (`Client::sdk()`).
 
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{
-    FRAGMENT, SpecChange, assert_success, copy_of_workspace, no_upstream, path_str, read_json,
-    stdout, workspace_root, write_json, xtask_at,
+    FRAGMENT, SpecChange, assert_success, copy_of_workspace, no_upstream, package_version,
+    path_str, read_json, stdout, workspace_root, write_json, xtask_at,
 };
 
 /// The versions after `release`: xconn-sdk's, xconn-ext's (with their
 /// build metadata) and the workspace's requirement lines on them.
 #[derive(Debug, PartialEq, Eq)]
 struct Released {
+    /// The last release's versions (xconn-sdk's, xconn-ext's) it started from.
+    from: (String, String),
     sdk: String,
     ext: String,
     requirements: (String, String),
@@ -41,6 +44,7 @@ fn release_with(change: SpecChange, extra: &[&str]) -> Released {
     for file in ["releases.toml", "CHANGELOG.md"] {
         fs::copy(workspace_root().join(file), r.join(file)).unwrap();
     }
+    let from = record_as_released(r);
     let old = r.join("last-release.json");
     fs::copy(r.join(FRAGMENT), &old).unwrap();
     let mut spec = read_json(&r.join(FRAGMENT));
@@ -69,6 +73,7 @@ fn release_with(change: SpecChange, extra: &[&str]) -> Released {
             .to_owned()
     };
     Released {
+        from,
         sdk: version("xconn-sdk/Cargo.toml"),
         ext: version("xconn-ext/Cargo.toml"),
         requirements: (requirement("xconn-sdk"), requirement("xconn-ext")),
@@ -77,10 +82,16 @@ fn release_with(change: SpecChange, extra: &[&str]) -> Released {
     }
 }
 
-/// The last release's version with `bump` (spec version as metadata).
+/// `release` after `change` writes the versions `expected` derives from
+/// the last release's (spec version as metadata).
 #[track_caller]
-fn assert_release(change: SpecChange, sdk: &str, ext: &str) {
+fn assert_release(
+    change: SpecChange,
+    expected: impl FnOnce(&(String, String)) -> (String, String),
+) {
     let released = release_after(change);
+    let (sdk, ext) = expected(&released.from);
+    let (sdk, ext) = (sdk.as_str(), ext.as_str());
     let spec = crate::common::read_json(&workspace_root().join("openapi/upstream.json"))["version"]
         .as_str()
         .unwrap()
@@ -107,11 +118,27 @@ fn assert_release(change: SpecChange, sdk: &str, ext: &str) {
     );
 }
 
-fn last_release() -> (String, String) {
-    let text = fs::read_to_string(workspace_root().join("releases.toml")).unwrap();
-    let doc: toml_edit::DocumentMut = text.parse().unwrap();
-    let v = |name: &str| doc[name]["version"].as_str().unwrap().to_owned();
-    (v("xconn-sdk"), v("xconn-ext"))
+/// Make the copy at `r` a workspace whose manifests' versions are its last
+/// release's (as after step 9 of the README's release steps), and return
+/// them. The real workspace may be between a release's step 6 (versions
+/// bumped, section drafted) and its step 9 (tagged, recorded); a scenario
+/// must not depend on which, and must not draft that pending release again.
+fn record_as_released(r: &Path) -> (String, String) {
+    let mut record: toml_edit::DocumentMut = fs::read_to_string(r.join("releases.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut versions = Vec::new();
+    for name in ["xconn-sdk", "xconn-ext"] {
+        let version = package_version(r, &format!("{name}/Cargo.toml"));
+        let core = version.split('+').next().unwrap().to_owned();
+        record[name]["version"] = toml_edit::value(core.as_str());
+        versions.push(core);
+    }
+    fs::write(r.join("releases.toml"), record.to_string()).unwrap();
+    let ext = versions.pop().unwrap();
+    let sdk = versions.pop().unwrap();
+    (sdk, ext)
 }
 
 /// `0.y.z` -> `0.(y+1).0` for a breaking release, `0.y.(z+1)` otherwise.
@@ -130,8 +157,9 @@ fn next(version: &str, breaking: bool) -> String {
 
 #[track_caller]
 fn assert_bumps(change: SpecChange, sdk_breaks: bool, ext_breaks: bool) {
-    let (sdk, ext) = last_release();
-    assert_release(change, &next(&sdk, sdk_breaks), &next(&ext, ext_breaks));
+    assert_release(change, |(sdk, ext)| {
+        (next(sdk, sdk_breaks), next(ext, ext_breaks))
+    });
 }
 
 #[test]
@@ -188,15 +216,15 @@ fn new_optional_query_parameter_is_a_patch_release_of_both() {
 /// crate's release is breaking, the other's follows its own changes.
 #[test]
 fn a_declared_break_bumps_that_crate_alone() {
-    let (sdk, ext) = last_release();
     let released = release_with(SpecChange::MaxResultsRaised, &["--breaking", "xconn-ext"]);
+    let (sdk, ext) = &released.from;
     assert!(
         released.sdk.starts_with(&format!("{}+", next(&sdk, false))),
         "{}",
         released.printed
     );
     assert!(
-        released.ext.starts_with(&format!("{}+", next(&ext, true))),
+        released.ext.starts_with(&format!("{}+", next(ext, true))),
         "{}",
         released.printed
     );
@@ -254,8 +282,7 @@ fn record_baseline_records_the_versions_at_a_commit() {
     git(&["commit", "-qm", "released"]);
     let released = git(&["rev-parse", "HEAD"]);
     let manifest = fs::read_to_string(r.join("xconn-sdk/Cargo.toml")).unwrap();
-    let doc: toml_edit::DocumentMut = manifest.parse().unwrap();
-    let version = doc["package"]["version"].as_str().unwrap();
+    let version = package_version(r, "xconn-sdk/Cargo.toml");
     let sdk = version.split('+').next().unwrap().to_owned();
     let bumped = manifest.replacen("version = \"0.", "version = \"7.", 1);
     fs::write(r.join("xconn-sdk/Cargo.toml"), bumped).unwrap();

@@ -43,6 +43,18 @@ pub fn write_json(path: &Path, value: &Value) {
     fs::write(path, text).unwrap();
 }
 
+/// The `package.version` of the manifest at `rel` under `root`, build
+/// metadata included (`0.2.0+2.167`). Tests read it rather than spell it:
+/// a release step (`cargo xtask release`) changes it, and CI must pass on
+/// the commit that carries the new versions before it is tagged.
+pub fn package_version(root: &Path, rel: &str) -> String {
+    let doc: toml_edit::DocumentMut = fs::read_to_string(root.join(rel)).unwrap().parse().unwrap();
+    doc["package"]["version"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rel} has no package.version"))
+        .to_owned()
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }

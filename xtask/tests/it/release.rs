@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::common::{
     CURRENT_FIXTURE, GENERATED, assert_failure, assert_success, copy_of_workspace, edit, fixture,
-    no_upstream, path_str, read_json, stdout, write_json, xtask_at,
+    no_upstream, package_version, path_str, read_json, stdout, write_json, xtask_at,
 };
 
 const SLOTS: [&str; 4] = [
@@ -27,9 +27,19 @@ fn each_disagreeing_slot_is_named_and_generate_fixes_them_all() {
     let root = copy_of_workspace();
     let r = root.path();
     let empty = no_upstream();
+    // Each crate's version without its build metadata (`0.2.0`).
+    let core = |manifest: &str| {
+        let version = package_version(r, manifest);
+        version.split('+').next().unwrap().to_owned()
+    };
+    let sdk = core("xconn-sdk/Cargo.toml");
     for manifest in ["xconn-sdk/Cargo.toml", "xconn-ext/Cargo.toml"] {
+        let version = core(manifest);
         edit(&r.join(manifest), |t| {
-            t.replace("version = \"0.1.0+2.167\"", "version = \"0.1.0+2.166\"")
+            t.replace(
+                &format!("version = \"{version}+2.167\""),
+                &format!("version = \"{version}+2.166\""),
+            )
         });
     }
     edit(&r.join("README.md"), |t| {
@@ -47,8 +57,8 @@ fn each_disagreeing_slot_is_named_and_generate_fixes_them_all() {
     // A workspace dependency line carrying build metadata must agree too.
     edit(&r.join("Cargo.toml"), |t| {
         t.replace(
-            "xconn-sdk = { path = \"xconn-sdk\", version = \"0.1.0\" }",
-            "xconn-sdk = { path = \"xconn-sdk\", version = \"0.1.0+2.166\" }",
+            &format!("xconn-sdk = {{ path = \"xconn-sdk\", version = \"{sdk}\" }}"),
+            &format!("xconn-sdk = {{ path = \"xconn-sdk\", version = \"{sdk}+2.166\" }}"),
         )
     });
 
@@ -59,7 +69,7 @@ fn each_disagreeing_slot_is_named_and_generate_fixes_them_all() {
             "{file} is not named in:\n{err}"
         );
     }
-    assert!(err.contains("expected 0.1.0+2.167"), "{err}");
+    assert!(err.contains(&format!("expected {sdk}+2.167")), "{err}");
     assert!(err.contains("openapi/upstream.json records 2.167"), "{err}");
     assert_eq!(
         err.matches("run `cargo xtask generate`").count(),
@@ -74,7 +84,7 @@ fn each_disagreeing_slot_is_named_and_generate_fixes_them_all() {
         assert_eq!(read(r, file), read(&workspace, file), "{file} restored");
     }
     assert!(
-        read(r, "Cargo.toml").contains("version = \"0.1.0+2.167\" }"),
+        read(r, "Cargo.toml").contains(&format!("version = \"{sdk}+2.167\" }}")),
         "{}",
         read(r, "Cargo.toml")
     );
@@ -117,9 +127,12 @@ fn a_new_upstream_version_flows_from_extract_through_generate() {
     }
     assert_success(&xtask_at(r, &["check"], empty.path()));
     for manifest in ["xconn-sdk/Cargo.toml", "xconn-ext/Cargo.toml"] {
-        assert!(
-            read(r, manifest).contains("version = \"0.1.0+2.168\""),
-            "{manifest}"
+        let before = package_version(&crate::common::workspace_root(), manifest);
+        let core = before.split('+').next().unwrap();
+        assert_eq!(
+            package_version(r, manifest),
+            format!("{core}+2.168"),
+            "{manifest}: the spec version moves, the crate's own does not"
         );
     }
     assert!(read(r, "README.md").contains("- Supported X API spec: **2.168** ("));
