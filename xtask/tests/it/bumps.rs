@@ -219,7 +219,7 @@ fn a_declared_break_bumps_that_crate_alone() {
     let released = release_with(SpecChange::MaxResultsRaised, &["--breaking", "xconn-ext"]);
     let (sdk, ext) = &released.from;
     assert!(
-        released.sdk.starts_with(&format!("{}+", next(&sdk, false))),
+        released.sdk.starts_with(&format!("{}+", next(sdk, false))),
         "{}",
         released.printed
     );
