@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::{
-    FRAGMENT, SpecChange, assert_success, copy_of_workspace, no_upstream, package_version,
-    path_str, read_json, stdout, workspace_root, write_json, xtask_at,
+    FRAGMENT, SpecChange, assert_success, copy_of_workspace, core_version, no_upstream,
+    package_version, path_str, read_json, stdout, workspace_root, write_json, xtask_at,
 };
 
 /// The versions after `release`: xconn-sdk's, xconn-ext's (with their
@@ -59,12 +59,6 @@ fn release_with(change: SpecChange, extra: &[&str]) -> Released {
     let manifest = |rel: &str| -> toml_edit::DocumentMut {
         fs::read_to_string(r.join(rel)).unwrap().parse().unwrap()
     };
-    let version = |rel: &str| {
-        manifest(rel)["package"]["version"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
     let root_manifest = manifest("Cargo.toml");
     let requirement = |name: &str| {
         root_manifest["workspace"]["dependencies"][name]["version"]
@@ -74,8 +68,8 @@ fn release_with(change: SpecChange, extra: &[&str]) -> Released {
     };
     Released {
         from,
-        sdk: version("xconn-sdk/Cargo.toml"),
-        ext: version("xconn-ext/Cargo.toml"),
+        sdk: package_version(r, "xconn-sdk/Cargo.toml"),
+        ext: package_version(r, "xconn-ext/Cargo.toml"),
         requirements: (requirement("xconn-sdk"), requirement("xconn-ext")),
         changelog: fs::read_to_string(r.join("CHANGELOG.md")).unwrap(),
         printed: stdout(&output),
@@ -128,17 +122,14 @@ fn record_as_released(r: &Path) -> (String, String) {
         .unwrap()
         .parse()
         .unwrap();
-    let mut versions = Vec::new();
-    for name in ["xconn-sdk", "xconn-ext"] {
-        let version = package_version(r, &format!("{name}/Cargo.toml"));
-        let core = version.split('+').next().unwrap().to_owned();
-        record[name]["version"] = toml_edit::value(core.as_str());
-        versions.push(core);
-    }
+    let mut released = |name: &str| {
+        let version = core_version(r, &format!("{name}/Cargo.toml"));
+        record[name]["version"] = toml_edit::value(version.as_str());
+        version
+    };
+    let versions = (released("xconn-sdk"), released("xconn-ext"));
     fs::write(r.join("releases.toml"), record.to_string()).unwrap();
-    let ext = versions.pop().unwrap();
-    let sdk = versions.pop().unwrap();
-    (sdk, ext)
+    versions
 }
 
 /// `0.y.z` -> `0.(y+1).0` for a breaking release, `0.y.(z+1)` otherwise.
@@ -282,8 +273,7 @@ fn record_baseline_records_the_versions_at_a_commit() {
     git(&["commit", "-qm", "released"]);
     let released = git(&["rev-parse", "HEAD"]);
     let manifest = fs::read_to_string(r.join("xconn-sdk/Cargo.toml")).unwrap();
-    let version = package_version(r, "xconn-sdk/Cargo.toml");
-    let sdk = version.split('+').next().unwrap().to_owned();
+    let sdk = core_version(r, "xconn-sdk/Cargo.toml");
     let bumped = manifest.replacen("version = \"0.", "version = \"7.", 1);
     fs::write(r.join("xconn-sdk/Cargo.toml"), bumped).unwrap();
     git(&["commit", "-qam", "later work"]);

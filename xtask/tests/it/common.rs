@@ -55,6 +55,16 @@ pub fn package_version(root: &Path, rel: &str) -> String {
         .to_owned()
 }
 
+/// [`package_version`] without its build metadata (`0.2.0`): the version
+/// `releases.toml` and the workspace's dependency lines carry.
+pub fn core_version(root: &Path, rel: &str) -> String {
+    let version = package_version(root, rel);
+    match version.split_once('+') {
+        Some((core, _metadata)) => core.to_owned(),
+        None => version,
+    }
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }

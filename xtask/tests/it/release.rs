@@ -7,8 +7,8 @@ use std::fs;
 use std::path::Path;
 
 use crate::common::{
-    CURRENT_FIXTURE, GENERATED, assert_failure, assert_success, copy_of_workspace, edit, fixture,
-    no_upstream, package_version, path_str, read_json, stdout, write_json, xtask_at,
+    CURRENT_FIXTURE, GENERATED, assert_failure, assert_success, copy_of_workspace, core_version,
+    edit, fixture, no_upstream, package_version, path_str, read_json, stdout, write_json, xtask_at,
 };
 
 const SLOTS: [&str; 4] = [
@@ -27,14 +27,9 @@ fn each_disagreeing_slot_is_named_and_generate_fixes_them_all() {
     let root = copy_of_workspace();
     let r = root.path();
     let empty = no_upstream();
-    // Each crate's version without its build metadata (`0.2.0`).
-    let core = |manifest: &str| {
-        let version = package_version(r, manifest);
-        version.split('+').next().unwrap().to_owned()
-    };
-    let sdk = core("xconn-sdk/Cargo.toml");
+    let sdk = core_version(r, "xconn-sdk/Cargo.toml");
     for manifest in ["xconn-sdk/Cargo.toml", "xconn-ext/Cargo.toml"] {
-        let version = core(manifest);
+        let version = core_version(r, manifest);
         edit(&r.join(manifest), |t| {
             t.replace(
                 &format!("version = \"{version}+2.167\""),
@@ -127,8 +122,7 @@ fn a_new_upstream_version_flows_from_extract_through_generate() {
     }
     assert_success(&xtask_at(r, &["check"], empty.path()));
     for manifest in ["xconn-sdk/Cargo.toml", "xconn-ext/Cargo.toml"] {
-        let before = package_version(&crate::common::workspace_root(), manifest);
-        let core = before.split('+').next().unwrap();
+        let core = core_version(&crate::common::workspace_root(), manifest);
         assert_eq!(
             package_version(r, manifest),
             format!("{core}+2.168"),
